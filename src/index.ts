@@ -1,0 +1,7 @@
+// The programmatic API: the same functions the CLI commands call.
+export { build, selectServices } from "./api/build.js";
+export { schema } from "./api/schema.js";
+export { validate } from "./api/validate.js";
+export { AgentctlError, ConfigError, InternalError, UserError } from "./errors.js";
+export { findProjectFile, loadProject, loadProjectOrThrow } from "./project/load.js";
+export type { ResolvedProject, ResolvedService } from "./project/resolve.js";

@@ -1,0 +1,44 @@
+// Parsing of the quantity strings agentctl.yaml accepts: durations, memory sizes and CPU amounts.
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const memoryUnits: Record<string, number> = {
+  "": 1,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+};
+
+/** `250ms` → 250, `5s` → 5000, `1m` → 60000. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return Math.round(Number(match[1]) * durationUnits[match[2]!]!);
+}
+
+/** `512Mi` → 536870912 bytes. */
+export function parseMemory(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T|k)?$/.exec(text);
+  if (!match) throw new Error(`not a memory size: ${text}`);
+  return Math.round(Number(match[1]) * memoryUnits[match[2] ?? ""]!);
+}
+
+/** `500m` → 500 millicores, `0.5` → 500, `2` → 2000. */
+export function parseCpu(value: string | number): number {
+  const text = String(value);
+  if (text.endsWith("m")) return Number(text.slice(0, -1));
+  return Math.round(Number(text) * 1000);
+}
+
+/** Formats milliseconds the way agentctl.yaml writes them: 1500 → `1.5s`, 250 → `250ms`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  if (ms < 3_600_000) return `${Number((ms / 60_000).toFixed(1))}m`;
+  return `${Number((ms / 3_600_000).toFixed(1))}h`;
+}
