@@ -1,9 +1,17 @@
 // The registry of commands: adding a command is adding a file and a line here.
 
+import { addCommand } from "./add.js";
 import { buildCommand } from "./build.js";
 import type { CommandDefinition } from "./command.js";
+import { initCommand } from "./init.js";
 import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: CommandDefinition[] = [validateCommand, schemaCommand, buildCommand];
+export const commands: CommandDefinition[] = [
+  initCommand,
+  addCommand,
+  validateCommand,
+  schemaCommand,
+  buildCommand,
+];
