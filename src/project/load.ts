@@ -98,10 +98,10 @@ export function loadProjectSource(source: string, file: string, options: LoadOpt
   }
   const parsed = projectSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    errors.push(...diagnosticsFromIssues(parsed.error.issues, locate));
+    errors.push(...sortByPosition(diagnosticsFromIssues(parsed.error.issues, locate)));
     return { file, errors, warnings };
   }
-  errors.push(...checkProjectRules(parsed.data, locate));
+  errors.push(...sortByPosition(checkProjectRules(parsed.data, locate)));
   if (errors.length > 0) return { file, errors, warnings };
   return { file, errors, warnings, project: resolveProject(parsed.data as ProjectFile, { file, source }) };
 }
@@ -111,6 +111,13 @@ export function loadProjectOrThrow(options: LoadOptions = {}): ResolvedProject {
   const result = loadProject(options);
   if (!result.project) throw new ConfigError([...result.errors, ...result.warnings]);
   return result.project;
+}
+
+/** Orders diagnostics as they appear in the file, so the output reads top to bottom. */
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) =>
+    d.location ? d.location.line * 100_000 + d.location.col : Number.MAX_SAFE_INTEGER;
+  return [...diagnostics].sort((a, b) => key(a) - key(b));
 }
 
 function yamlMessage(message: string): string {
