@@ -13,7 +13,7 @@ export const buildCommand = defineCommand({
     { command: "agentctl build agent tools", description: "bundle two services" },
     { command: "agentctl build --force --json", description: "rebuild all and print a JSON report" },
   ],
-  options: [{ flags: "--force", description: "rebuild even when no input changed", defaultValue: false }],
+  options: [{ flags: "--force", description: "rebuild even when no input changed" }],
   async run(args, options, context) {
     const { loadProjectOrThrow } = await import("../project/load.js");
     const { build } = await import("../api/build.js");

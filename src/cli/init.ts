@@ -18,7 +18,7 @@ export const initCommand = defineCommand({
   ],
   options: [
     { flags: "--name <name>", description: "project name (default: the folder name)" },
-    { flags: "--force", description: "scaffold into a non-empty folder", defaultValue: false },
+    { flags: "--force", description: "scaffold into a non-empty folder" },
   ],
   async run(args, options, context) {
     const { init } = await import("../api/init.js");

@@ -34,9 +34,9 @@ export function buildProgram(
     .description("Run, route and deploy agent systems built as microservices, from one agentctl.yaml.")
     .version(agentctlVersion(), "-V, --version", "print the agentctl version")
     .option("-f, --file <path>", "project file (default: agentctl.yaml in this folder or a parent)")
-    .option("--json", "print machine-readable JSON where the output is data", false)
+    .option("--json", "print machine-readable JSON where the output is data")
     .option("--no-color", "never colour the output (also: NO_COLOR=1)")
-    .option("--debug", "print stack traces and internal details", false)
+    .option("--debug", "print stack traces and internal details")
     .showSuggestionAfterError(true)
     .enablePositionalOptions(false)
     .exitOverride();
@@ -58,7 +58,13 @@ export function buildProgram(
       const args = (params.slice(0, -2) as (string | string[] | undefined)[]).flatMap((value) =>
         value === undefined ? [] : Array.isArray(value) ? value : [value],
       );
-      const globals = program.opts() as GlobalOptions;
+      const given = program.opts();
+      const globals: GlobalOptions = {
+        file: given.file as string | undefined,
+        json: Boolean(given.json),
+        color: given.color !== false,
+        debug: Boolean(given.debug),
+      };
       const code = await definition.run(args, options, makeContext(globals));
       onExit(code ?? ExitCode.ok);
     });
