@@ -2,7 +2,8 @@
 // It runs on the parsed YAML document so that every value keeps its position for error messages.
 import { type Document, visit } from "yaml";
 
-const reference = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$\{([^}]*)\}/g;
+// `${NAME:-x}` falls back when NAME is unset or empty, `${NAME-x}` only when unset (as in Compose).
+const reference = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}|\$\{([^}]*)\}/g;
 
 /** A variable the file used that was not set anywhere, or a malformed reference. */
 export interface InterpolationProblem {
@@ -18,18 +19,21 @@ export function interpolateText(
   onMissing: (name: string) => void = () => {},
   onMalformed: (text: string) => void = () => {},
 ): string {
-  return text.replace(reference, (whole, name: string | undefined, fallback: string | undefined, bad) => {
-    if (whole === "$$") return "$";
-    if (bad !== undefined) {
-      onMalformed(whole);
-      return whole;
-    }
-    const value = variables[name!];
-    if (value !== undefined && value !== "") return value;
-    if (fallback !== undefined) return fallback;
-    if (value === undefined) onMissing(name!);
-    return "";
-  });
+  return text.replace(
+    reference,
+    (whole, name: string | undefined, colon: string | undefined, fallback: string | undefined, bad) => {
+      if (whole === "$$") return "$";
+      if (bad !== undefined) {
+        onMalformed(whole);
+        return whole;
+      }
+      const value = variables[name!];
+      if (value !== undefined && (value !== "" || colon !== ":" || fallback === undefined)) return value;
+      if (fallback !== undefined) return fallback;
+      onMissing(name!);
+      return "";
+    },
+  );
 }
 
 /** Interpolates every string value (never keys) of a YAML document in place. */
