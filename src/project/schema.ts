@@ -94,9 +94,13 @@ const breaker = z.strictObject({
 
 /** One service of the system: how to build it, run it, check it and route to it. */
 export const serviceSchema = z.strictObject({
-  template: oneOf(templateNames).optional(),
-  path: text("a folder path").optional(),
-  entry: text("a TypeScript or JavaScript file path").optional(),
+  template: oneOf(templateNames).optional().describe("the template the service was scaffolded from"),
+  path: text("a folder path")
+    .optional()
+    .describe("folder of the service (default services/<name>); its build context when none is given"),
+  entry: text("a TypeScript or JavaScript file path")
+    .optional()
+    .describe("TypeScript/JavaScript entry that agentctl bundles with esbuild and runs with node"),
   command: z
     .union([text(), list(text(), "strings")], {
       error: (iss) => `expected a command string or a list of strings${got(iss.input)}`,
@@ -109,16 +113,26 @@ export const serviceSchema = z.strictObject({
       args: z.record(z.string(), envValue).default({}),
     })
     .optional(),
-  image: text("an image reference").optional(),
-  runtime: oneOf(runtimes).optional(),
-  port: wholeNumber(1, 65535).optional(),
-  replicas: wholeNumber(0).default(1),
-  env: z.record(z.string(), envValue).default({}),
-  secrets: list(envName(), "environment variable names").default([]),
-  health: probe("/health").default(probe("/health").parse({})),
-  ready: probe("/ready").optional(),
-  dependsOn: list(text(), "service names").default([]),
-  uses: list(text(), "resource names").default([]),
+  image: text("an image reference")
+    .optional()
+    .describe("a prebuilt container image (docker runtime and deploy targets)"),
+  runtime: oneOf(runtimes).optional().describe("where the service runs locally; overrides defaults.runtime"),
+  port: wholeNumber(1, 65535)
+    .optional()
+    .describe("fixed port for replica 0 (others get free ports); default: a free port"),
+  replicas: wholeNumber(0).default(1).describe("number of instances"),
+  env: z.record(z.string(), envValue).default({}).describe("environment variables (non-secret)"),
+  secrets: list(envName(), "environment variable names")
+    .default([])
+    .describe("names of secret variables; values come from the environment or .env, never from this file"),
+  health: probe("/health")
+    .default(probe("/health").parse({}))
+    .describe("liveness probe: an HTTP GET that must answer 2xx"),
+  ready: probe("/ready").optional().describe("readiness probe; falls back to health when absent"),
+  dependsOn: list(text(), "service names")
+    .default([])
+    .describe("services or resources that must be ready before this one starts"),
+  uses: list(text(), "resource names").default([]).describe("backing resources this service talks to"),
   resources: z.strictObject({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
   autoscale: z
     .strictObject({
@@ -127,13 +141,17 @@ export const serviceSchema = z.strictObject({
       targetCpu: wholeNumber(1, 100).default(70),
     })
     .optional(),
-  routes: list(matching(/^\//, 'a path prefix starting with "/"'), "path prefixes").default([]),
-  restart: oneOf(restartPolicies).optional(),
-  strategy: oneOf(strategies).optional(),
-  timeout: duration().optional(),
-  gracePeriod: duration().optional(),
-  subscribe: list(text(), "topics").default([]),
-  publish: list(text(), "topics").default([]),
+  routes: list(matching(/^\//, 'a path prefix starting with "/"'), "path prefixes")
+    .default([])
+    .describe("external path prefixes the router (and ingress) send to this service"),
+  restart: oneOf(restartPolicies).optional().describe("restart policy; overrides defaults.restart"),
+  strategy: oneOf(strategies).optional().describe("load-balancing strategy; overrides router.strategy"),
+  timeout: duration().optional().describe("per-request timeout at the router; overrides router.timeout"),
+  gracePeriod: duration()
+    .optional()
+    .describe("time between SIGTERM and SIGKILL; overrides defaults.gracePeriod"),
+  subscribe: list(text(), "topics").default([]).describe("topics this service consumes"),
+  publish: list(text(), "topics").default([]).describe("topics this service produces"),
 });
 
 /** A backing store: run locally by agentctl, or `external` at a URL. */
@@ -141,7 +159,9 @@ export const resourceSchema = z.strictObject({
   kind: oneOf(resourceKinds),
   version: z.union([text(), z.number()]).optional(),
   external: matching(/^[a-z][a-z0-9+.-]*:\/\//i, "a URL like redis://host:6379").optional(),
-  port: wholeNumber(1, 65535).optional(),
+  port: wholeNumber(1, 65535)
+    .optional()
+    .describe("fixed port for replica 0 (others get free ports); default: a free port"),
   storage: memory().optional(),
 });
 
