@@ -1,0 +1,195 @@
+// The router: one HTTP server on 127.0.0.1 that proxies /<service>/… (and Host: <service>.localhost,
+// and `routes:` prefixes) to ready instances, serves the admin API under /_agentctl/, and passes
+// WebSocket upgrades through. Writes .agentctl/router.json while it listens.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import type { Writable } from "node:stream";
+import { AgentctlError } from "../errors.js";
+import type { ResolvedProject } from "../project/resolve.js";
+import { stateFiles } from "../project/state-files.js";
+import { adminPrefix, handleAdmin } from "./admin.js";
+import { type Balancer, createBalancer } from "./balancer.js";
+import { startHealthChecks } from "./health-check.js";
+import { prometheusText, type ServiceSnapshot, snapshotMetrics } from "./metrics.js";
+import { type AccessLogEntry, answer, type ProxyContext, proxyRequest } from "./proxy.js";
+import { Registry } from "./registry.js";
+import { routeTable } from "./route.js";
+import { TargetSet } from "./target.js";
+import { proxyUpgrade } from "./upgrade.js";
+
+/** Options of `startRouter`. */
+export interface RouterOptions {
+  project: ResolvedProject;
+  registry?: Registry;
+  /** The control token guarding the admin API. */
+  token: string;
+  /** When given, `<stateDir>/router.json` is written on listen and removed on close. */
+  stateDir?: string;
+  /** A JSON line per request: to this stream, or to stdout when `true`. */
+  accessLog?: Writable | boolean;
+  /** Overrides `router.port` (0 picks a free port). */
+  port?: number;
+  /** Overrides `router.host`; 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** Active health check interval; 0 turns checks off. Default 2 s. */
+  healthCheckIntervalMs?: number;
+  /** Largest request head the router accepts (431 above it). Default 16 KiB. */
+  maxHeaderBytes?: number;
+  /** Time a client has to send its request head (slow clients are cut off). Default 10 s. */
+  headersTimeoutMs?: number;
+}
+
+/** What `.agentctl/router.json` holds. */
+export interface RouterFile {
+  url: string;
+  port: number;
+  pid: number;
+  adminUrl: string;
+}
+
+/** A running router. */
+export interface RunningRouter {
+  url: string;
+  port: number;
+  registry: Registry;
+  /** Per-service/instance rate, errors, p50/p99, in-flight and breaker state, for the dashboard. */
+  snapshot(): ServiceSnapshot[];
+  /** Prometheus text, as served at /_agentctl/metrics. */
+  metrics(): string;
+  close(): Promise<void>;
+}
+
+/** Starts the router and resolves once it listens. */
+export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  const { project } = options;
+  const registry = options.registry ?? new Registry();
+  const targets = new TargetSet(registry, project.router.breaker);
+  const services = new Map(project.services.map((service) => [service.name, service]));
+  const balancers = new Map<string, Balancer>();
+  const settings = new Map<string, { timeoutMs: number; retries: number }>();
+  const unrouted = new Map<string, number>();
+  const accessLog = options.accessLog === true ? process.stdout : options.accessLog || undefined;
+  let url = "";
+
+  const context: ProxyContext = {
+    routes: routeTable(project.services),
+    ready: (service) => targets.ready(service),
+    balancer(service) {
+      let balancer = balancers.get(service);
+      if (!balancer) {
+        balancer = createBalancer(services.get(service)?.strategy ?? project.router.strategy);
+        balancers.set(service, balancer);
+      }
+      return balancer;
+    },
+    settings(service) {
+      let found = settings.get(service);
+      if (!found) {
+        found = {
+          timeoutMs: services.get(service)?.timeoutMs ?? project.router.timeoutMs,
+          retries: project.router.retries,
+        };
+        settings.set(service, found);
+      }
+      return found;
+    },
+    knownServices: () => [...new Set([...services.keys(), ...registry.services()])].sort(),
+    maxBodyBytes: project.router.maxBodyBytes,
+    unrouted,
+    log: accessLog ? (entry: AccessLogEntry) => accessLog.write(`${JSON.stringify(entry)}\n`) : undefined,
+  };
+  const snapshot = () => snapshotMetrics(targets.all(), unrouted);
+  const metrics = () => prometheusText(targets.all(), unrouted);
+  const admin = {
+    registry,
+    targets,
+    token: options.token,
+    routerUrl: () => url,
+    metricsText: metrics,
+    snapshot,
+  };
+
+  const server = createServer(
+    {
+      maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      // Whole-request time is left to the per-route timeouts, so long uploads and streams are not cut.
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+    },
+    (request: IncomingMessage, response: ServerResponse) => {
+      const handled = request.url?.startsWith(adminPrefix)
+        ? handleAdmin(request, response, admin)
+        : proxyRequest(request, response, context);
+      handled.catch((error: Error) => {
+        if (!response.headersSent) answer(response, 500, "error", { error: `router: ${error.message}` });
+        else response.destroy(error);
+      });
+    },
+  );
+  server.on("upgrade", (request, socket, head) => proxyUpgrade(request, socket, head, context));
+  server.on("clientError", (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return socket.destroy();
+    // Node answers 431 itself for oversized heads only when no clientError listener exists; keep that.
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? "431 Request Header Fields Too Large"
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "408 Request Timeout"
+          : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  const host = options.host ?? project.router.host ?? "127.0.0.1";
+  const port = options.port ?? project.router.port;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: Error & { code?: string }) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new AgentctlError("E_ROUTER_PORT", `router port ${port} on ${host} is already in use`, {
+              hint: "Stop what holds it, or set router.port in agentctl.yaml (0 picks a free port).",
+            })
+          : error,
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
+
+  const intervalMs = options.healthCheckIntervalMs ?? 2_000;
+  const stopChecks =
+    intervalMs > 0
+      ? startHealthChecks(targets, {
+          intervalMs,
+          timeoutMs: Math.min(intervalMs, 2_000),
+          pathFor: (service) => services.get(service)?.health.path ?? "/health",
+        })
+      : () => undefined;
+
+  const file = options.stateDir ? stateFiles(options.stateDir).router : undefined;
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    const contents: RouterFile = { url, port: bound, pid: process.pid, adminUrl: `${url}${adminPrefix}` };
+    writeFileSync(file, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  return {
+    url,
+    port: bound,
+    registry,
+    snapshot,
+    metrics,
+    async close() {
+      stopChecks();
+      if (file) rmSync(file, { force: true });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      await targets.close();
+      await closed;
+    },
+  };
+}
