@@ -2,8 +2,10 @@
 
 import { addCommand } from "./add.js";
 import { buildCommand } from "./build.js";
+import { callCommand } from "./call.js";
 import type { CommandDefinition } from "./command.js";
 import { initCommand } from "./init.js";
+import { registryCommand } from "./registry.js";
 import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
@@ -14,4 +16,6 @@ export const commands: CommandDefinition[] = [
   validateCommand,
   schemaCommand,
   buildCommand,
+  callCommand,
+  registryCommand,
 ];

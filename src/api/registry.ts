@@ -1,0 +1,49 @@
+// `registry`: what the running router knows — every instance with its state, breaker and in-flight count.
+import { dirname, join } from "node:path";
+import { request } from "undici";
+import {
+  isConnectionRefused,
+  nothingRunning,
+  type RouterAddress,
+  readRouterFile,
+} from "../client/router-file.js";
+import { AgentctlError } from "../errors.js";
+import { findProjectFile } from "../project/load.js";
+import { readControlToken } from "../project/state-files.js";
+import type { InstanceView } from "../router/admin.js";
+
+/** The router's address and its instances. */
+export interface RegistryListing {
+  router: RouterAddress;
+  instances: InstanceView[];
+}
+
+/** Asks the running router's admin API (with the control token) for its instances. */
+export async function registry(
+  options: { file?: string; cwd?: string; stateDir?: string } = {},
+): Promise<RegistryListing> {
+  const stateDir =
+    options.stateDir ?? join(dirname(findProjectFile({ file: options.file, cwd: options.cwd })), ".agentctl");
+  const router = readRouterFile(stateDir);
+  const token = readControlToken(stateDir);
+  if (!token) throw nothingRunning(`no control token in ${stateDir}`);
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(`${router.adminUrl}/instances`, {
+      headers: { authorization: `Bearer ${token}` },
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+    });
+  } catch (error) {
+    if (isConnectionRefused(error))
+      throw nothingRunning(`the router at ${router.url} does not answer`, error);
+    throw error;
+  }
+  const body = (await response.body.json()) as InstanceView[] | { error: string };
+  if (response.statusCode !== 200)
+    throw new AgentctlError(
+      "E_ROUTER_ADMIN",
+      `the router refused: ${(body as { error: string }).error ?? response.statusCode}`,
+    );
+  return { router, instances: body as InstanceView[] };
+}
