@@ -156,6 +156,10 @@ export async function proxyRequest(
           status = statusCode;
           if (statusCode >= 500) target.circuit.failure();
           else target.circuit.success();
+          // Headers, a small body and the end usually arrive in one parser pass: corking until the
+          // next tick sends them to the client in one write instead of two or three.
+          response.cork();
+          process.nextTick(uncork, response);
           response.writeHead(
             statusCode,
             responseHeaders(upstream as Record<string, string | string[]>, target.id, requestId),
@@ -223,6 +227,10 @@ export async function proxyRequest(
     last.id,
   );
   return log(502, last.id, tried.length, lastError?.message);
+}
+
+function uncork(response: ServerResponse): void {
+  response.uncork();
 }
 
 function allowedCandidates(candidates: readonly Target[], tried: readonly Target[]): readonly Target[] {

@@ -1,0 +1,15 @@
+// The agentctl router with its defaults (breakers, metrics, request ids, health checks) in front of
+// the backends given as arguments, all registered as replicas of one service `echo`.
+import { loadProjectSource } from "../../dist/project/load.js";
+import { startRouter } from "../../dist/router/server.js";
+
+const yaml = "name: bench\nservices:\n  echo:\n    command: node backend.mjs\nrouter:\n  port: 0\n";
+const { project } = loadProjectSource(yaml, "/bench/agentctl.yaml", { cwd: "/bench", env: {} });
+const router = await startRouter({ project, token: "bench-token" });
+process.argv
+  .slice(2)
+  .forEach((url, replica) =>
+    router.registry.register({ id: `echo-${replica}`, service: "echo", replica, url, state: "ready" }),
+  );
+process.stdout.write(`listening ${router.port}\n`);
+process.on("SIGTERM", () => router.close().then(() => process.exit(0)));
