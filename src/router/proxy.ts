@@ -1,9 +1,14 @@
 // The request path: pick a ready instance whose breaker allows it, stream the request to it over a
-// keep-alive pool and stream the answer back (undici's `stream` writes the backend's chunks straight
-// into our response, so SSE arrives as it is sent). Idempotent requests move to another instance when
-// the connection fails before an answer; a POST without an Idempotency-Key is never sent twice.
+// keep-alive pool and stream the answer back chunk by chunk (so SSE arrives as it is sent).
+// Idempotent requests move to another instance when the connection fails before an answer; a POST
+// without an Idempotency-Key is never sent twice.
+//
+// Each request is one `Exchange` object that is also undici's dispatch handler: no promise, no
+// AsyncResource and no `finished()` listeners per request (undici's `stream()` adds all three); on
+// this hot path that is the difference between trailing a bare proxy and matching it.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Transform } from "node:stream";
+import type { Dispatcher } from "undici";
 import type { Balancer } from "./balancer.js";
 import { forwardRequestHeaders, responseHeaders } from "./headers.js";
 import type { FailureKind } from "./metrics.js";
@@ -42,8 +47,8 @@ export interface AccessLogEntry {
 export const routerInstanceName = "agentctl-router";
 
 const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
-// Errors that mean the request never got an answer from this instance; for an idempotent request it
-// is safe to send it again elsewhere.
+// Errors that mean the request got no answer from this instance; for an idempotent request it is
+// safe to send it again elsewhere.
 const retryableCodes = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -64,169 +69,246 @@ function nextRequestId(): string {
   return `${bootId}-${sequence.toString(36)}`;
 }
 
+type Body = Buffer | IncomingMessage | Transform | null;
+
 /** Handles one proxied request from start to end. */
-export async function proxyRequest(
+export function proxyRequest(
   request: IncomingMessage,
   response: ServerResponse,
   context: ProxyContext,
-) {
-  const started = performance.now();
-  const method = request.method ?? "GET";
-  const url = request.url ?? "/";
+): void {
   const requestId = (request.headers["x-request-id"] as string | undefined) || nextRequestId();
-  const { service, path } = resolveRoute(request.headers.host, url, context.routes);
-  const log = (status: number, instance: string, attempts: number, error?: string) =>
-    context.log?.({
-      time: new Date().toISOString(),
-      requestId,
-      method,
-      url,
-      service,
-      instance,
-      status,
-      ms: Math.round((performance.now() - started) * 1000) / 1000,
-      attempts,
-      error,
-    });
-
-  let candidates = context.ready(service);
-  if (candidates.length === 0) {
+  const { service, path } = resolveRoute(request.headers.host, request.url ?? "/", context.routes);
+  const exchange = new Exchange(request, response, context, service, path, requestId);
+  if (context.ready(service).length === 0) {
     const known = context.knownServices();
     if (!known.includes(service)) {
+      const list = known.join(", ") || "none";
       const message = service
-        ? `no service named "${service}"; known services: ${known.join(", ") || "none"}`
-        : `name a service in the path (/<service>/...); known services: ${known.join(", ") || "none"}`;
+        ? `no service named "${service}"; known services: ${list}`
+        : `name a service in the path (/<service>/...); known services: ${list}`;
       answer(response, 404, requestId, { error: message, services: known });
-      return log(404, routerInstanceName, 0, "unknown service");
+      return exchange.log(404, routerInstanceName, "unknown service");
     }
   }
-
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > context.maxBodyBytes) {
-    answer(
-      response,
-      413,
-      requestId,
-      { error: `request body of ${declared} bytes is over the limit of ${context.maxBodyBytes}` },
-      true,
-    );
-    return log(413, routerInstanceName, 0, "too large");
-  }
+  if (declared > context.maxBodyBytes) return exchange.tooLarge(routerInstanceName);
   const hasBody = declared > 0 || request.headers["transfer-encoding"] !== undefined;
-  const idempotent = idempotentMethods.has(method) || request.headers["idempotency-key"] !== undefined;
-  const { timeoutMs, retries } = context.settings(service);
-  const maxAttempts = idempotent ? retries + 1 : 1;
+  if (!hasBody) return exchange.start(null);
+  if (exchange.maxAttempts > 1) {
+    // A body that may be sent twice is read first (bounded by maxBodyBytes).
+    readBounded(request, context.maxBodyBytes).then(
+      (buffered) =>
+        buffered === undefined ? exchange.tooLarge(routerInstanceName) : exchange.start(buffered),
+      () => response.destroy(),
+    );
+    return;
+  }
+  // Any other body streams through, counted when its length was not declared.
+  if (declared > 0) return exchange.start(request);
+  const limited = limitBytes(context.maxBodyBytes);
+  limited.on("error", (error) => exchange.bodyFailed(error));
+  exchange.start(request.pipe(limited));
+}
 
-  // A body that may be sent twice is read first (it is bounded by maxBodyBytes); any other body
-  // streams through, counted when its length was not declared.
-  let body: Buffer | IncomingMessage | Transform | null = null;
-  if (hasBody) {
-    if (maxAttempts > 1) {
-      const buffered = await readBounded(request, context.maxBodyBytes);
-      if (buffered === undefined) {
-        answer(
-          response,
-          413,
-          requestId,
-          { error: `request body is over the limit of ${context.maxBodyBytes} bytes` },
-          true,
-        );
-        return log(413, routerInstanceName, 0, "too large");
-      }
-      body = buffered;
-    } else body = declared > 0 ? request : request.pipe(limitBytes(context.maxBodyBytes));
+/** One request on its way through the router; also undici's handler for each attempt. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly started = performance.now();
+  readonly maxAttempts: number;
+  readonly #timeoutMs: number;
+  #body: Body = null;
+  #headers: Record<string, string | string[]> | undefined;
+  #tried: Target[] = [];
+  #target: Target | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #bodyError: Error | undefined;
+  #clientGone = false;
+  #done = false;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly context: ProxyContext,
+    readonly service: string,
+    readonly path: string,
+    readonly requestId: string,
+  ) {
+    const method = request.method ?? "GET";
+    const idempotent = idempotentMethods.has(method) || request.headers["idempotency-key"] !== undefined;
+    const settings = context.settings(service);
+    this.#timeoutMs = settings.timeoutMs;
+    this.maxAttempts = idempotent ? settings.retries + 1 : 1;
   }
 
-  const headers = forwardRequestHeaders(request, requestId);
-  const tried: Target[] = [];
-  let lastError: (Error & { code?: string }) | undefined;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    candidates = context.ready(service);
-    const allowed = allowedCandidates(candidates, tried);
-    const target = context.balancer(service).pick(allowed);
-    if (!target) break;
-    tried.push(target);
+  /** Sends the request with this body to the first instance. */
+  start(body: Body): void {
+    this.#body = body;
+    this.#headers = forwardRequestHeaders(this.request, this.requestId);
+    this.response.on("close", () => this.#onClientClose());
+    this.#attempt();
+  }
+
+  /** Answers 413 when the body is over the limit. */
+  tooLarge(instance: string): void {
+    const limit = this.context.maxBodyBytes;
+    answer(
+      this.response,
+      413,
+      this.requestId,
+      { error: `request body is over the limit of ${limit} bytes` },
+      true,
+      instance,
+    );
+    this.log(413, instance, "too large");
+  }
+
+  /** The streamed body broke (over the limit, or the client's upload failed). */
+  bodyFailed(error: Error): void {
+    this.#bodyError = error;
+    this.#controller?.abort(error);
+  }
+
+  #attempt(): void {
+    const { context, service } = this;
+    const candidates = allowedCandidates(context.ready(service), this.#tried);
+    const target = context.balancer(service).pick(candidates);
+    if (!target) return this.#noInstance();
+    this.#tried.push(target);
+    this.#target = target;
+    this.#controller = undefined;
     target.inflight += 1;
     target.circuit.begin();
-    let status = 0;
-    try {
-      await target.pool.stream(
-        { path, method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, opaque: target },
-        ({ statusCode, headers: upstream }) => {
-          status = statusCode;
-          if (statusCode >= 500) target.circuit.failure();
-          else target.circuit.success();
-          // Headers, a small body and the end usually arrive in one parser pass: corking until the
-          // next tick sends them to the client in one write instead of two or three.
-          response.cork();
-          process.nextTick(uncork, response);
-          response.writeHead(
-            statusCode,
-            responseHeaders(upstream as Record<string, string | string[]>, target.id, requestId),
-          );
-          return response;
-        },
-      );
-      target.inflight -= 1;
-      target.stats.record(status, performance.now() - started, status >= 500 ? "status_5xx" : undefined);
-      return log(status, target.id, attempt);
-    } catch (caught) {
-      target.inflight -= 1;
-      const error = caught as Error & { code?: string };
-      lastError = error;
-      const kind = failureKind(error, response);
-      if (kind === "aborted" || kind === "too_large") target.circuit.release();
-      else if (status === 0) target.circuit.failure();
-      target.stats.record(status, performance.now() - started, kind);
-      if (status !== 0 || response.headersSent) {
-        // The answer had started: nothing can be resent, the client sees a cut stream.
-        response.destroy(error);
-        return log(status, target.id, attempt, error.message);
-      }
-      if (kind === "too_large") {
-        answer(
-          response,
-          413,
-          requestId,
-          { error: `request body is over the limit of ${context.maxBodyBytes} bytes` },
-          true,
-        );
-        return log(413, target.id, attempt, "too large");
-      }
-      if (kind === "aborted") return log(0, target.id, attempt, "client went away");
-      const retryable = body === null || Buffer.isBuffer(body);
-      if (!retryable || !retryableCodes.has(error.code ?? "")) {
-        const gatewayStatus = kind === "timeout" ? 504 : 502;
-        answer(
-          response,
-          gatewayStatus,
-          requestId,
-          { error: `${service}/${target.id}: ${error.message}` },
-          false,
-          target.id,
-        );
-        return log(gatewayStatus, target.id, attempt, error.message);
-      }
+    target.pool.dispatch(
+      {
+        path: this.path,
+        method: (this.request.method ?? "GET") as Dispatcher.HttpMethod,
+        headers: this.#headers,
+        body: this.#body,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#clientGone) controller.abort(new Error("the client went away"));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 1xx: informational, not forwarded
+    const target = this.#target!;
+    this.#status = statusCode;
+    if (statusCode >= 500) target.circuit.failure();
+    else target.circuit.success();
+    const response = this.response;
+    // Headers, a small body and the end usually arrive in one parser pass: corking until the next
+    // tick sends them to the client in one write instead of two or three.
+    response.cork();
+    process.nextTick(uncork, response);
+    response.writeHead(statusCode, responseHeaders(headers, target.id, this.requestId));
+    if (response.writableNeedDrain) this.#pause(controller);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.response.write(chunk)) this.#pause(controller);
+  }
+
+  onResponseEnd(): void {
+    this.response.end();
+    const target = this.#target!;
+    this.#finish(target, this.#status >= 500 ? "status_5xx" : undefined);
+    this.log(this.#status, target.id);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, caught: Error): void {
+    const target = this.#target!;
+    const error = (this.#bodyError ?? caught) as Error & { code?: string };
+    const kind = failureKind(error, this.#clientGone);
+    if (kind === "aborted" || kind === "too_large") target.circuit.release();
+    else if (this.#status === 0) target.circuit.failure();
+    this.#finish(target, kind);
+    const { response } = this;
+    if (this.#status !== 0 || response.headersSent) {
+      // The answer had started: nothing can be resent, the client sees a cut stream.
+      response.destroy(error);
+      return this.log(this.#status, target.id, error.message);
     }
+    if (kind === "too_large") return this.tooLarge(target.id);
+    if (kind === "aborted") return this.log(0, target.id, "the client went away");
+    const replayable = this.#body === null || Buffer.isBuffer(this.#body);
+    if (replayable && this.#tried.length < this.maxAttempts && retryableCodes.has(error.code ?? "")) {
+      this.#done = false;
+      return this.#attempt();
+    }
+    const status = kind === "timeout" ? 504 : 502;
+    const tried = this.#tried.map((t) => t.id).join(", ");
+    answer(
+      response,
+      status,
+      this.requestId,
+      { error: `${this.service} (tried ${tried}): ${error.message}` },
+      false,
+      target.id,
+    );
+    this.log(status, target.id, error.message);
   }
-  if (tried.length === 0) {
-    context.unrouted.set(service, (context.unrouted.get(service) ?? 0) + 1);
-    response.setHeader("retry-after", "1");
-    answer(response, 503, requestId, { error: `no ready instance of "${service}"`, service });
-    return log(503, routerInstanceName, 0, "no ready instance");
+
+  #finish(target: Target, failure?: FailureKind): void {
+    if (this.#done) return;
+    this.#done = true;
+    target.inflight -= 1;
+    target.stats.record(this.#status, performance.now() - this.started, failure);
   }
-  const last = tried[tried.length - 1]!;
-  answer(
-    response,
-    502,
-    requestId,
-    {
-      error: `${service}: ${lastError?.message ?? "no answer"} (tried ${tried.map((t) => t.id).join(", ")})`,
-    },
-    false,
-    last.id,
-  );
-  return log(502, last.id, tried.length, lastError?.message);
+
+  #pause(controller: Dispatcher.DispatchController): void {
+    controller.pause();
+    this.response.once("drain", () => controller.resume());
+  }
+
+  #onClientClose(): void {
+    if (this.response.writableFinished) return;
+    this.#clientGone = true;
+    this.#controller?.abort(new Error("the client went away"));
+  }
+
+  #noInstance(): void {
+    const { context, response, service, requestId } = this;
+    if (this.#tried.length === 0) {
+      context.unrouted.set(service, (context.unrouted.get(service) ?? 0) + 1);
+      response.setHeader("retry-after", "1");
+      answer(response, 503, requestId, { error: `no ready instance of "${service}"`, service });
+      return this.log(503, routerInstanceName, "no ready instance");
+    }
+    const last = this.#tried[this.#tried.length - 1]!;
+    const tried = this.#tried.map((t) => t.id).join(", ");
+    answer(response, 502, requestId, { error: `${service}: no answer (tried ${tried})` }, false, last.id);
+    this.log(502, last.id, "no answer");
+  }
+
+  /** Writes the access-log line, when the access log is on. */
+  log(status: number, instance: string, error?: string): void {
+    const { context } = this;
+    if (!context.log) return;
+    context.log({
+      time: new Date().toISOString(),
+      requestId: this.requestId,
+      method: this.request.method ?? "GET",
+      url: this.request.url ?? "/",
+      service: this.service,
+      instance,
+      status,
+      ms: Math.round((performance.now() - this.started) * 1000) / 1000,
+      attempts: this.#tried.length,
+      error,
+    });
+  }
 }
 
 function uncork(response: ServerResponse): void {
@@ -234,16 +316,16 @@ function uncork(response: ServerResponse): void {
 }
 
 function allowedCandidates(candidates: readonly Target[], tried: readonly Target[]): readonly Target[] {
-  // Fast path: every breaker closed and nothing tried yet, so the shared array is used as is.
+  // Fast path: nothing tried yet and every breaker closed, so the shared array is used as is.
   let all = tried.length === 0;
   if (all) for (const candidate of candidates) if (candidate.circuit.state !== "closed") all = false;
   if (all) return candidates;
   return candidates.filter((candidate) => !tried.includes(candidate) && candidate.circuit.allows());
 }
 
-function failureKind(error: Error & { code?: string }, response: ServerResponse): FailureKind {
+function failureKind(error: Error & { code?: string }, clientGone: boolean): FailureKind {
   if (error.code === "E_BODY_TOO_LARGE") return "too_large";
-  if (response.destroyed && !response.writableFinished && error.code !== "UND_ERR_SOCKET") return "aborted";
+  if (clientGone) return "aborted";
   if (error.code === "UND_ERR_HEADERS_TIMEOUT" || error.code === "UND_ERR_BODY_TIMEOUT") return "timeout";
   if (error.code === "UND_ERR_CONNECT_TIMEOUT") return "timeout";
   return "connect";

@@ -61,6 +61,11 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
+function failed(response: ServerResponse, error: Error): void {
+  if (!response.headersSent) answer(response, 500, "error", { error: `router: ${error.message}` });
+  else response.destroy(error);
+}
+
 /** Starts the router and resolves once it listens. */
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { project } = options;
@@ -120,13 +125,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       keepAliveTimeout: 5_000,
     },
     (request: IncomingMessage, response: ServerResponse) => {
-      const handled = request.url?.startsWith(adminPrefix)
-        ? handleAdmin(request, response, admin)
-        : proxyRequest(request, response, context);
-      handled.catch((error: Error) => {
-        if (!response.headersSent) answer(response, 500, "error", { error: `router: ${error.message}` });
-        else response.destroy(error);
-      });
+      try {
+        if (request.url?.startsWith(adminPrefix))
+          handleAdmin(request, response, admin).catch((error: Error) => failed(response, error));
+        else proxyRequest(request, response, context);
+      } catch (error) {
+        failed(response, error as Error);
+      }
     },
   );
   server.on("upgrade", (request, socket, head) => proxyUpgrade(request, socket, head, context));
