@@ -6,10 +6,7 @@ import { startRouter } from "../../dist/router/server.js";
 const yaml = "name: bench\nservices:\n  echo:\n    command: node backend.mjs\nrouter:\n  port: 0\n";
 const { project } = loadProjectSource(yaml, "/bench/agentctl.yaml", { cwd: "/bench", env: {} });
 const router = await startRouter({ project, token: "bench-token" });
-process.argv
-  .slice(2)
-  .forEach((url, replica) =>
-    router.registry.register({ id: `echo-${replica}`, service: "echo", replica, url, state: "ready" }),
-  );
+for (const [replica, url] of process.argv.slice(2).entries())
+  router.registry.register({ id: `echo-${replica}`, service: "echo", replica, url, state: "ready" });
 process.stdout.write(`listening ${router.port}\n`);
 process.on("SIGTERM", () => router.close().then(() => process.exit(0)));

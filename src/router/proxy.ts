@@ -88,13 +88,20 @@ export function proxyRequest(
         ? `no service named "${service}"; known services: ${list}`
         : `name a service in the path (/<service>/...); known services: ${list}`;
       answer(response, 404, requestId, { error: message, services: known });
-      return exchange.log(404, routerInstanceName, "unknown service");
+      exchange.log(404, routerInstanceName, "unknown service");
+      return;
     }
   }
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > context.maxBodyBytes) return exchange.tooLarge(routerInstanceName);
+  if (declared > context.maxBodyBytes) {
+    exchange.tooLarge(routerInstanceName);
+    return;
+  }
   const hasBody = declared > 0 || request.headers["transfer-encoding"] !== undefined;
-  if (!hasBody) return exchange.start(null);
+  if (!hasBody) {
+    exchange.start(null);
+    return;
+  }
   if (exchange.maxAttempts > 1) {
     // A body that may be sent twice is read first (bounded by maxBodyBytes).
     readBounded(request, context.maxBodyBytes).then(
@@ -105,7 +112,10 @@ export function proxyRequest(
     return;
   }
   // Any other body streams through, counted when its length was not declared.
-  if (declared > 0) return exchange.start(request);
+  if (declared > 0) {
+    exchange.start(request);
+    return;
+  }
   const limited = limitBytes(context.maxBodyBytes);
   limited.on("error", (error) => exchange.bodyFailed(error));
   exchange.start(request.pipe(limited));
@@ -173,7 +183,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { context, service } = this;
     const candidates = allowedCandidates(context.ready(service), this.#tried);
     const target = context.balancer(service).pick(candidates);
-    if (!target) return this.#noInstance();
+    if (!target) {
+      this.#noInstance();
+      return;
+    }
     this.#tried.push(target);
     this.#target = target;
     this.#controller = undefined;
@@ -238,14 +251,22 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#status !== 0 || response.headersSent) {
       // The answer had started: nothing can be resent, the client sees a cut stream.
       response.destroy(error);
-      return this.log(this.#status, target.id, error.message);
+      this.log(this.#status, target.id, error.message);
+      return;
     }
-    if (kind === "too_large") return this.tooLarge(target.id);
-    if (kind === "aborted") return this.log(0, target.id, "the client went away");
+    if (kind === "too_large") {
+      this.tooLarge(target.id);
+      return;
+    }
+    if (kind === "aborted") {
+      this.log(0, target.id, "the client went away");
+      return;
+    }
     const replayable = this.#body === null || Buffer.isBuffer(this.#body);
     if (replayable && this.#tried.length < this.maxAttempts && retryableCodes.has(error.code ?? "")) {
       this.#done = false;
-      return this.#attempt();
+      this.#attempt();
+      return;
     }
     const status = kind === "timeout" ? 504 : 502;
     const tried = this.#tried.map((t) => t.id).join(", ");
@@ -284,7 +305,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       context.unrouted.set(service, (context.unrouted.get(service) ?? 0) + 1);
       response.setHeader("retry-after", "1");
       answer(response, 503, requestId, { error: `no ready instance of "${service}"`, service });
-      return this.log(503, routerInstanceName, "no ready instance");
+      this.log(503, routerInstanceName, "no ready instance");
+      return;
     }
     const last = this.#tried[this.#tried.length - 1]!;
     const tried = this.#tried.map((t) => t.id).join(", ");
