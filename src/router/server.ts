@@ -3,7 +3,7 @@
 // WebSocket upgrades through. Writes .agentctl/router.json while it listens.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { AgentctlError } from "../errors.js";
@@ -39,6 +39,8 @@ export interface RouterOptions {
   maxHeaderBytes?: number;
   /** Time a client has to send its request head (slow clients are cut off). Default 10 s. */
   headersTimeoutMs?: number;
+  /** A client connection with no bytes either way for this long is closed. Default 2 min. */
+  idleTimeoutMs?: number;
 }
 
 /** What `.agentctl/router.json` holds. */
@@ -120,6 +122,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     {
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       headersTimeout: options.headersTimeoutMs ?? 10_000,
+      // Node checks the head timeout only this often (30 s by default, which would make it moot).
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, (options.headersTimeoutMs ?? 10_000) / 2)),
       // Whole-request time is left to the per-route timeouts, so long uploads and streams are not cut.
       requestTimeout: 0,
       keepAliveTimeout: 5_000,
@@ -134,7 +138,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       }
     },
   );
-  server.on("upgrade", (request, socket, head) => proxyUpgrade(request, socket, head, context));
+  // Slow or stalled clients: a connection idle in both directions is closed. Streams that send keep
+  // the connection busy; upgraded sockets (WebSocket) are exempt, their idleness is the app's business.
+  server.setTimeout(options.idleTimeoutMs ?? 120_000, (socket) => socket.destroy());
+  server.on("upgrade", (request, socket, head) => {
+    (socket as Socket).setTimeout(0);
+    proxyUpgrade(request, socket, head, context);
+  });
   server.on("clientError", (error: Error & { code?: string }, socket) => {
     if (!socket.writable) return socket.destroy();
     // Node answers 431 itself for oversized heads only when no clientError listener exists; keep that.

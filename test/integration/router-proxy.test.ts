@@ -122,4 +122,34 @@ describe("router: routing", () => {
     await head.body.dump();
     expect(echo.hits).toBe(1);
   });
+
+  it("cuts off a client that is too slow to send its request head (408)", async () => {
+    const echo = await backend("echo");
+    const router = await setup(servicesYaml({ echo: [] }), { echo: [echo] }, { headersTimeoutMs: 300 });
+    const { connect } = await import("node:net");
+    const socket = connect(router.port, "127.0.0.1");
+    socket.write("GET /echo/x HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    const started = Date.now();
+    const reply = await new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk));
+      socket.on("close", () => resolve(text));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(echo.hits).toBe(0);
+  });
+
+  it("answers 504 after the service's timeout", async () => {
+    const slow = await backend("slow", (req, res) => {
+      req.resume();
+      setTimeout(() => res.end("late"), 2_000);
+    });
+    const router = await setup(servicesYaml({ echo: ["timeout: 250ms"] }), { echo: [slow] });
+    const started = Date.now();
+    const answer = await get(router, "/echo/x");
+    expect(answer.status).toBe(504);
+    expect(answer.json().error).toContain("echo (tried echo-0)");
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
 });
