@@ -174,6 +174,31 @@ describe("agentctl call", () => {
   });
 });
 
+describe("start-up", () => {
+  // ESM imports of a CommonJS package (undici) land in require.cache, so a child can count them.
+  const probe = (args: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const script = `import { createRequire } from "node:module";
+const { run } = await import(${JSON.stringify(new URL("../../dist/cli/main.js", import.meta.url).href)});
+const sink = { write: () => true };
+await run(["node", "agentctl", ...${JSON.stringify(args)}], { stdout: sink, stderr: sink });
+const cache = createRequire(import.meta.url).cache;
+process.stdout.write(String(Object.keys(cache).filter((key) => key.includes("/node_modules/undici/")).length));`;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: dir });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk));
+      child.on("exit", (code) =>
+        code === 0 ? resolve(Number(out)) : reject(new Error(`probe exited ${code}`)),
+      );
+    });
+
+  it("--help and --version load no undici; call loads it only when it runs", async () => {
+    expect(await probe(["--help"])).toBe(0);
+    expect(await probe(["--version"])).toBe(0);
+    expect(await probe(["call", "echo", "/x"])).toBeGreaterThan(0);
+  });
+});
+
 describe("agentctl registry", () => {
   it("lists instances with state, breaker and in-flight count, and the router's address", async () => {
     const table = await runCli(["registry"], { cwd: dir });
