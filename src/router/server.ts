@@ -200,11 +200,14 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     async close() {
       stopChecks();
       if (file) rmSync(file, { force: true });
+      // Requests under way get a second to finish before their connections and pools are cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 1_000).unref();
-      await targets.close();
+      const force = setTimeout(() => server.closeAllConnections(), 1_000);
+      force.unref();
       await closed;
+      clearTimeout(force);
+      await targets.close();
     },
   };
 }

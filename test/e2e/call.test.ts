@@ -143,6 +143,30 @@ describe("agentctl call", () => {
     expect(result.stderr).toContain("hint: Start it with `agentctl up`");
   });
 
+  it("says so too when router.json is left over from a router that is gone", async () => {
+    const stale = await makeTempDir("agentctl-call-stale-");
+    cleanups.push(stale.remove);
+    writeFileSync(join(stale.dir, "agentctl.yaml"), servicesYaml({ echo: [] }));
+    mkdirSync(join(stale.dir, ".agentctl"));
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port: free } = server.address() as { port: number };
+        server.close(() => resolve(free));
+      });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    writeFileSync(
+      join(stale.dir, ".agentctl", "router.json"),
+      JSON.stringify({ url, port, pid: 1, adminUrl: `${url}/_agentctl` }),
+    );
+    const result = await runCli(["call", "echo", "/x"], { cwd: stale.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `error: nothing is running for this project: the router at ${url} does not answer`,
+    );
+  });
+
   it("--batch fans requests out and prints a summary with errors by status and latency", async () => {
     const lines = [
       ...Array.from({ length: 18 }, (_, index) => JSON.stringify({ message: `m${index}` })),
