@@ -52,6 +52,24 @@ describe("streaming", () => {
     expect(ended - arrivals[0]!.at).toBeGreaterThan(500);
   });
 
+  it("ends the backend stream and frees the in-flight slot when the client goes away mid-stream", async () => {
+    let backendSawClose = false;
+    const { router } = await setup((req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const timer = setInterval(() => res.write("data: tick\n\n"), 50);
+      res.on("close", () => {
+        clearInterval(timer);
+        backendSawClose = true;
+      });
+    });
+    const response = await request(`${router.url}/live/forever`);
+    for await (const _chunk of response.body) break; // one event, then hang up
+    expect(router.snapshot()[0]!.instances[0]!.inflight).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 40 && !backendSawClose; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(backendSawClose).toBe(true);
+    expect(router.snapshot()[0]!.instances[0]).toMatchObject({ inflight: 0, breaker: "closed" });
+  });
+
   it("streams a request body to the backend as it is sent (chunked upload)", async () => {
     const seen: number[] = [];
     const { router } = await setup((req, res) => {
