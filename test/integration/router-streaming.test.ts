@@ -54,7 +54,7 @@ describe("streaming", () => {
 
   it("ends the backend stream and frees the in-flight slot when the client goes away mid-stream", async () => {
     let backendSawClose = false;
-    const { router } = await setup((req, res) => {
+    const { router } = await setup((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       const timer = setInterval(() => res.write("data: tick\n\n"), 50);
       res.on("close", () => {
