@@ -4,7 +4,7 @@
 // rarely carry tokens — they expose figures and service names, no secrets.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answer } from "./proxy.js";
+import { answer } from "./answer.js";
 import { type Instance, type InstanceState, instanceStates, type Registry } from "./registry.js";
 import type { TargetSet } from "./target.js";
 

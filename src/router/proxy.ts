@@ -7,11 +7,13 @@
 // AsyncResource and no `finished()` listeners per request (undici's `stream()` adds all three); on
 // this hot path that is the difference between trailing a bare proxy and matching it.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Transform } from "node:stream";
+import type { Transform } from "node:stream";
 import type { Dispatcher } from "undici";
+import { answer, routerInstanceName } from "./answer.js";
 import type { Balancer } from "./balancer.js";
 import { forwardRequestHeaders, responseHeaders } from "./headers.js";
 import type { FailureKind } from "./metrics.js";
+import { limitBytes, readBounded } from "./request-body.js";
 import type { RoutePrefix } from "./route.js";
 import { resolveRoute } from "./route.js";
 import type { Target } from "./target.js";
@@ -42,9 +44,6 @@ export interface AccessLogEntry {
   attempts: number;
   error?: string;
 }
-
-/** The value of X-Agentctl-Instance on answers the router gives itself (404, 503, 413 …). */
-export const routerInstanceName = "agentctl-router";
 
 const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 // Errors that mean the request got no answer from this instance; for an idempotent request it is
@@ -351,62 +350,4 @@ function failureKind(error: Error & { code?: string }, clientGone: boolean): Fai
   if (error.code === "UND_ERR_HEADERS_TIMEOUT" || error.code === "UND_ERR_BODY_TIMEOUT") return "timeout";
   if (error.code === "UND_ERR_CONNECT_TIMEOUT") return "timeout";
   return "connect";
-}
-
-/** Writes a JSON answer of the router's own. */
-export function answer(
-  response: ServerResponse,
-  status: number,
-  requestId: string,
-  body: unknown,
-  close = false,
-  instance = routerInstanceName,
-): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  const text = `${JSON.stringify(body)}\n`;
-  response.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "x-agentctl-instance": instance,
-    "x-request-id": requestId,
-    ...(close ? { connection: "close" } : {}),
-  });
-  response.end(text);
-}
-
-/** Reads a body up to `limit` bytes; undefined when it is larger. */
-function readBounded(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners("data");
-        request.resume();
-        resolve(undefined);
-      } else chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks, size)));
-    request.on("error", reject);
-  });
-}
-
-/** Passes bytes through until `limit`, then fails with E_BODY_TOO_LARGE. */
-function limitBytes(limit: number): Transform {
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      if (size > limit) {
-        const error = Object.assign(new Error(`request body is over the limit of ${limit} bytes`), {
-          code: "E_BODY_TOO_LARGE",
-        });
-        callback(error);
-      } else callback(null, chunk);
-    },
-  });
 }

@@ -4,9 +4,9 @@
 import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { routerInstanceName } from "./answer.js";
 import { forwardRequestHeaders } from "./headers.js";
 import type { ProxyContext } from "./proxy.js";
-import { routerInstanceName } from "./proxy.js";
 import { resolveRoute } from "./route.js";
 
 /** Forwards an upgrade request; answers 404/503 itself when there is nowhere to send it. */
