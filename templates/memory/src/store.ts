@@ -1,0 +1,34 @@
+// Where memory lives, behind one small interface so another backend (DynamoDB, Postgres…) is one more
+// file and one more branch in `createStore`. Namespaces keep users apart; the shared namespace is "".
+import type { Env } from "../../_shared/env.js";
+import { readString } from "../../_shared/env.js";
+import { createFileStore } from "./file-store.js";
+import { createRedisStore } from "./redis-store.js";
+
+/** What is stored under a key. */
+export interface StoredRecord {
+  value: unknown;
+  updated_at: string;
+}
+
+/** A key-value store with namespaces. */
+export interface MemoryStore {
+  /** "file", "redis" …, shown in /memory answers and logs. */
+  readonly kind: string;
+  get(namespace: string, key: string): Promise<StoredRecord | undefined>;
+  set(namespace: string, key: string, record: StoredRecord): Promise<void>;
+  /** True when something was deleted. */
+  delete(namespace: string, key: string): Promise<boolean>;
+  /** Whether the store can serve requests now (drives /ready). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The store the environment asks for: Redis with REDIS_URL, else files under MEMORY_DIR. */
+export function createStore(env: Env): MemoryStore {
+  const redisUrl = readString(env, "REDIS_URL");
+  if (redisUrl) {
+    return createRedisStore(redisUrl, readString(env, "REDIS_KEY_PREFIX") ?? "agentctl:memory:");
+  }
+  return createFileStore(readString(env, "MEMORY_DIR") ?? "./.data/memory");
+}
