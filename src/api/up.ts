@@ -1,0 +1,156 @@
+// `up`: bundle entries, then run the project under a supervisor — here (foreground) or in a detached
+// child `agentctl up` whose output goes to .agentctl/logs/supervisor.log (`up -d`).
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ControlStatus, connectControl } from "../client/control.js";
+import { AgentctlError } from "../errors.js";
+import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
+import { stateFiles } from "../project/state-files.js";
+import type { Backend } from "../runtime/backend.js";
+import { defaultReadyTimeoutMs, type HostedProject, hostProject } from "../runtime/host.js";
+import type { LogLine } from "../runtime/logs.js";
+import { createProcessBackend } from "../runtime/process.js";
+import { isSameProcess } from "../runtime/process-table.js";
+import { readState, supervisorAlive } from "../runtime/state.js";
+import type { InstanceView } from "../runtime/supervisor.js";
+import { build } from "./build.js";
+
+/** Options of `up`. */
+export interface UpOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Leave services up when one never gets ready. */
+  keepGoing?: boolean;
+  readyTimeoutMs?: number;
+  /** Stops a foreground `up` while it waits for readiness. */
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+  onLine?: (line: LogLine) => void;
+  onInstanceChange?: (instance: InstanceView) => void;
+  /** The router seam: where dependents reach a service (default: its replica 0). */
+  discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
+  statusSections?: () => Record<string, unknown>;
+  /** Backends by runtime name; default: the process backend. */
+  backends?: Partial<Record<string, Backend>>;
+}
+
+/** Builds and runs the project here; resolves once everything is ready (or fails, having stopped it). */
+export async function up(project: ResolvedProject, options: UpOptions = {}): Promise<HostedProject> {
+  await buildWithProgress(project, options);
+  const hosted = await hostProject({
+    project,
+    backends: options.backends ?? { process: createProcessBackend() },
+    env: options.env,
+    onLine: options.onLine,
+    onInstanceChange: options.onInstanceChange,
+    discoveryUrl: options.discoveryUrl,
+    statusSections: options.statusSections,
+  });
+  if (hosted.reaped.killed > 0)
+    options.onProgress?.(
+      `reaped ${hosted.reaped.killed} leftover process(es) of a previous agentctl: ${hosted.reaped.instances.map((i) => `${i.id} (pid ${i.pids.join(", ")})`).join(", ")}`,
+    );
+  options.onProgress?.("waiting for services to be ready");
+  const abort = () => void hosted.shutdown();
+  options.signal?.addEventListener("abort", abort, { once: true });
+  try {
+    await hosted.waitReady(options.readyTimeoutMs ?? defaultReadyTimeoutMs);
+  } catch (error) {
+    if (options.signal?.aborted)
+      throw new AgentctlError("E_INTERRUPTED", "interrupted while waiting for services to be ready");
+    if (!options.keepGoing) await hosted.shutdown();
+    else (error as AgentctlError & { hosted?: HostedProject }).hosted = hosted;
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", abort);
+  }
+  return hosted;
+}
+
+async function buildWithProgress(project: ResolvedProject, options: UpOptions): Promise<void> {
+  if (!project.services.some((s) => s.entry)) return;
+  options.onProgress?.("building service entries");
+  await build(project, {
+    onService: (service, result) =>
+      options.onProgress?.(`${result.skipped ? "unchanged" : "built"} ${service}`),
+  });
+}
+
+/** The path of the CLI's bin shim, which the detached child runs. */
+export const agentctlBin = fileURLToPath(new URL("../../bin/agentctl.js", import.meta.url));
+
+/** Starts `agentctl up` in the background and resolves with its status once everything is ready. */
+export async function upDetached(
+  project: ResolvedProject,
+  options: Pick<UpOptions, "env" | "keepGoing" | "readyTimeoutMs" | "onProgress"> = {},
+): Promise<ControlStatus> {
+  const existing = readState(project.stateDir);
+  if (supervisorAlive(existing))
+    throw new AgentctlError(
+      "E_ALREADY_RUNNING",
+      `agentctl up is already running for this project (pid ${existing!.supervisor!.pid})`,
+      {
+        hint: "Use `agentctl ps` to see it, or `agentctl down` to stop it first.",
+      },
+    );
+  await buildWithProgress(project, options);
+  const logDir = stateFiles(project.stateDir).logs;
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, "supervisor.log");
+  const out = openSync(logFile, "a", 0o600);
+  const timeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
+  const args = [
+    agentctlBin,
+    "-f",
+    project.file,
+    "up",
+    "--supervisor-child",
+    "--no-ui",
+    "--timeout",
+    `${timeoutMs}ms`,
+  ];
+  if (options.keepGoing) args.push("--keep-going");
+  const child = spawn(process.execPath, args, {
+    cwd: project.root,
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: { ...(options.env ?? process.env), NO_COLOR: "1" },
+  });
+  closeSync(out);
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  child.unref();
+  const pid = child.pid!;
+  options.onProgress?.(`supervisor started in the background (pid ${pid}); waiting for services to be ready`);
+  const deadline = Date.now() + timeoutMs + 30_000;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const client = connectControl(project.stateDir);
+    if (client && client.pid === pid) {
+      const status = await client.status().catch(() => undefined);
+      if (status?.phase === "ready") return status;
+      if (status?.phase === "failed" && options.keepGoing) return status;
+    }
+    if (exited || !isSameProcess(pid, undefined)) throw detachedFailed(logFile);
+    if (Date.now() >= deadline)
+      throw new AgentctlError(
+        "E_NOT_READY",
+        `the background supervisor (pid ${pid}) did not report ready in time; see ${logFile}`,
+      );
+  }
+}
+
+function detachedFailed(logFile: string): AgentctlError {
+  const text = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+  const lines = text.trimEnd().split("\n").slice(-25).join("\n");
+  return new AgentctlError(
+    "E_UP_FAILED",
+    `the background supervisor stopped before everything was ready:\n${lines}`,
+    {
+      hint: `The whole log is in ${logFile}.`,
+    },
+  );
+}

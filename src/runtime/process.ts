@@ -1,0 +1,153 @@
+// The process backend: each instance is a child in its own process group (execa with detached), so a
+// signal to the group reaches its children and grandchildren too.
+import { execa, type ResultPromise } from "execa";
+import type { Backend, InstanceHandle, InstanceStatus, StartSpec } from "./backend.js";
+import { processGroupMembers, processUsage, readProcessStat } from "./process-table.js";
+
+interface Running {
+  child: ResultPromise;
+  exited?: { exitCode: number | null; signal: string | null };
+  tail: string[];
+}
+
+const tailLines = 200;
+
+/** Creates the process backend. */
+export function createProcessBackend(): Backend {
+  const running = new Map<string, Running>();
+
+  const groupAlive = (pgid: number) => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signalGroup = (pgid: number, signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const waitGone = async (pgid: number, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (!groupAlive(pgid)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return !groupAlive(pgid);
+  };
+
+  return {
+    name: "process",
+    async start(spec: StartSpec, port: number): Promise<InstanceHandle> {
+      const options = {
+        cwd: spec.cwd,
+        env: spec.env,
+        extendEnv: false,
+        detached: true,
+        cleanup: false,
+        reject: false,
+        buffer: false,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      } as const;
+      const child =
+        typeof spec.command === "string"
+          ? execa(spec.command, { ...options, shell: true })
+          : execa(spec.command[0]!, spec.command.slice(1), options);
+      const entry: Running = { child, tail: [] };
+      running.set(spec.id, entry);
+      const collect = (stream: "stdout" | "stderr") => {
+        let pending = "";
+        child[stream]?.on("data", (chunk: Buffer) => {
+          pending += chunk.toString("utf8");
+          const lines = pending.split("\n");
+          pending = lines.pop() ?? "";
+          for (const line of lines) emit(line, stream);
+        });
+        child[stream]?.on("end", () => {
+          if (pending) emit(pending, stream);
+          pending = "";
+        });
+      };
+      const emit = (line: string, stream: "stdout" | "stderr") => {
+        entry.tail.push(line);
+        if (entry.tail.length > tailLines) entry.tail.shift();
+        spec.onLine(line, stream);
+      };
+      collect("stdout");
+      collect("stderr");
+      child.then(
+        (result) => {
+          entry.exited = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
+        },
+        (error: unknown) => {
+          entry.exited = { exitCode: null, signal: null };
+          emit(`agentctl: could not start: ${(error as Error).message}`, "stderr");
+        },
+      );
+      const pid = child.pid;
+      if (pid === undefined) {
+        await child.catch(() => undefined);
+        return { id: spec.id, service: spec.service, replica: spec.replica, runtime: "process", port };
+      }
+      return {
+        id: spec.id,
+        service: spec.service,
+        replica: spec.replica,
+        runtime: "process",
+        port,
+        pid,
+        startTime: readProcessStat(pid)?.startTime,
+      };
+    },
+
+    async stop(handle, graceMs) {
+      if (handle.pid === undefined) return;
+      signalGroup(handle.pid, "SIGTERM");
+      if (!(await waitGone(handle.pid, graceMs))) {
+        signalGroup(handle.pid, "SIGKILL");
+        await waitGone(handle.pid, 5_000);
+      }
+      await running.get(handle.id)?.child.catch(() => undefined);
+    },
+
+    async inspect(handle): Promise<InstanceStatus> {
+      const entry = running.get(handle.id);
+      if (!entry || handle.pid === undefined) return { running: false, exitCode: null, signal: null };
+      if (entry.exited) return { running: false, ...entry.exited };
+      const usage = processUsage(handle.pid);
+      return { running: true, ...usage };
+    },
+
+    logs(handle, lines) {
+      return (running.get(handle.id)?.tail ?? []).slice(-lines);
+    },
+
+    async reap(handle) {
+      if (handle.pid === undefined) return [];
+      // Members of the instance's group that started after it: the leader, its children and grandchildren,
+      // never an unrelated process that later received the same pid.
+      const members = processGroupMembers(handle.pid, handle.startTime ?? Number.MAX_SAFE_INTEGER);
+      if (members.length === 0) return [];
+      for (const pid of members) {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {}
+      }
+      const deadline = Date.now() + 3_000;
+      while (Date.now() < deadline && processGroupMembers(handle.pid, handle.startTime ?? 0).length > 0)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const pid of processGroupMembers(handle.pid, handle.startTime ?? 0)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+      return members;
+    },
+  };
+}
