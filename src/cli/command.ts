@@ -9,6 +9,8 @@ export interface OptionDefinition {
   defaultValue?: string | boolean | string[];
   /** Repeatable options collect their values into a list. */
   repeatable?: boolean;
+  /** Internal options are accepted but left out of --help. */
+  hidden?: boolean;
 }
 
 /** Global flags every command sees. */

@@ -4,9 +4,15 @@ import { addCommand } from "./add.js";
 import { buildCommand } from "./build.js";
 import { callCommand } from "./call.js";
 import type { CommandDefinition } from "./command.js";
+import { downCommand } from "./down.js";
 import { initCommand } from "./init.js";
+import { logsCommand } from "./logs.js";
+import { psCommand } from "./ps.js";
 import { registryCommand } from "./registry.js";
+import { restartCommand } from "./restart.js";
+import { scaleCommand } from "./scale.js";
 import { schemaCommand } from "./schema.js";
+import { upCommand } from "./up.js";
 import { validateCommand } from "./validate.js";
 
 /** Every command of the CLI, in the order `--help` lists them. */
@@ -16,6 +22,12 @@ export const commands: CommandDefinition[] = [
   validateCommand,
   schemaCommand,
   buildCommand,
+  upCommand,
+  downCommand,
+  psCommand,
+  logsCommand,
+  scaleCommand,
+  restartCommand,
   callCommand,
   registryCommand,
 ];

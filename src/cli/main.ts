@@ -48,6 +48,7 @@ export function buildProgram(
       if (option.repeatable)
         built.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       if (option.defaultValue !== undefined) built.default(option.defaultValue);
+      if (option.hidden) built.hideHelp();
       command.addOption(built);
     }
     command.addHelpText("after", formatExamples(definition));

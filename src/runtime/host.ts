@@ -85,13 +85,11 @@ export async function hostProject(options: HostOptions): Promise<HostedProject> 
         phase,
         error: failure,
         supervisor: { pid: process.pid, startedAt },
-        services: supervisor
-          .services()
-          .map((s) => ({
-            name: s.name,
-            replicas: s.replicas,
-            ready: serviceReady(s, supervisor.list().map(toObserved)),
-          })),
+        services: supervisor.services().map((s) => ({
+          name: s.name,
+          replicas: s.replicas,
+          ready: serviceReady(s, supervisor.list().map(toObserved)),
+        })),
         instances: supervisor.list(),
         ...options.statusSections?.(),
       }),

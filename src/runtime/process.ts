@@ -84,6 +84,9 @@ export function createProcessBackend(): Backend {
       child.then(
         (result) => {
           entry.exited = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
+          // The leader is gone: whatever it left in its group (a shell's child, a grandchild) goes too,
+          // so a restarted replica never meets its predecessor's orphan on its port.
+          if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
         },
         (error: unknown) => {
           entry.exited = { exitCode: null, signal: null };

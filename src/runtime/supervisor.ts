@@ -143,7 +143,11 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
     await this.ticking;
     const groups = planShutdown(this.desired, this.observed());
     for (const group of groups) {
-      await Promise.all(group.map((id) => this.instances.get(id)).map((i) => i && this.stopInstance(i)));
+      await Promise.all(
+        group
+          .map((id) => this.instances.get(id))
+          .map((i) => i && this.stopInstance(i).then(() => this.setState(i, "stopped"))),
+      );
     }
     this.instances.clear();
   }

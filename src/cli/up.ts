@@ -1,0 +1,67 @@
+// `agentctl up`: build, start every service in dependency order and supervise it — in the foreground
+// with the dashboard (on a TTY) or plain prefixed lines, or in the background with -d.
+import { defineCommand } from "./command.js";
+import { colourEnabled, painter, writeJson, writeLines } from "./output.js";
+
+export const upCommand = defineCommand({
+  usage: "up",
+  summary: "build and run every service locally, restarting what crashes, until Ctrl-C",
+  description:
+    "Bundle entries, start services in dependency order (each waits for what it dependsOn to be ready), probe readiness (ready.path) and liveness (health.path), restart crashed or unhealthy replicas with backoff (1s doubling to 30s) per their restart policy. Ctrl-C stops everything, dependents first. With -d it runs in the background; use ps, logs, scale, restart and down from any terminal.",
+  examples: [
+    { command: "agentctl up", description: "run in the foreground with the dashboard" },
+    { command: "agentctl up -d", description: "run in the background; returns once all is ready" },
+    { command: "agentctl up --no-ui --timeout 2m", description: "plain log lines, wait up to 2 minutes" },
+  ],
+  options: [
+    { flags: "-d, --detach", description: "run in the background and return once everything is ready" },
+    { flags: "--no-ui", description: "plain prefixed log lines instead of the dashboard" },
+    { flags: "--keep-going", description: "leave the other services up when one never gets ready" },
+    {
+      flags: "--timeout <duration>",
+      description: "how long to wait for everything to be ready",
+      defaultValue: "60s",
+    },
+    { flags: "--supervisor-child", description: "run as the background supervisor of up -d", hidden: true },
+  ],
+  async run(_args, options, context) {
+    const { loadProjectOrThrow } = await import("../project/load.js");
+    const { parseDuration } = await import("../project/units.js");
+    const project = loadProjectOrThrow({ file: context.globals.file, cwd: context.cwd, env: context.env });
+    const readyTimeoutMs = parseDuration(String(options.timeout));
+    const paint = painter(colourEnabled(context));
+    const progress = (message: string) =>
+      writeLines(context.stderr, `${paint("dim", "agentctl:")} ${message}`);
+    if (options.detach) {
+      const { upDetached } = await import("../api/up.js");
+      const { formatInstances } = await import("./ui/plain.js");
+      const status = await upDetached(project, {
+        env: context.env,
+        keepGoing: Boolean(options.keepGoing),
+        readyTimeoutMs,
+        onProgress: progress,
+      });
+      if (context.globals.json) writeJson(context, status.instances);
+      else {
+        writeLines(context.stdout, formatInstances(status.instances));
+        if (status.error) writeLines(context.stderr, `${paint("red", "error:")} ${status.error}`);
+        progress("running in the background; `agentctl down` stops it");
+      }
+      return 0;
+    }
+    const child = Boolean(options.supervisorChild);
+    const interactive = options.ui !== false && !child && Boolean(context.stdout.isTTY) && !context.env.CI;
+    if (interactive) {
+      const { runDashboard } = await import("./ui/run-dashboard.js");
+      return runDashboard(project, { ...context, readyTimeoutMs, keepGoing: Boolean(options.keepGoing) });
+    }
+    const { runPlain } = await import("./ui/run-plain.js");
+    return runPlain(project, context, {
+      readyTimeoutMs,
+      keepGoing: Boolean(options.keepGoing),
+      echoLines: !child,
+      progress,
+      paint,
+    });
+  },
+});
