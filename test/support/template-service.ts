@@ -206,3 +206,76 @@ export async function requestJson(
     body: text === "" ? undefined : JSON.parse(text),
   };
 }
+
+/** One server-sent event with the time (ms since the request started) its last byte arrived. */
+export interface TimedEvent {
+  event: string;
+  // biome-ignore lint/suspicious/noExplicitAny: test payloads are inspected field by field
+  data: any;
+  at: number;
+}
+
+/** A streamed answer: its events, how many separate reads delivered them, and when it ended. */
+export interface EventStreamAnswer {
+  status: number;
+  headers: Headers;
+  events: TimedEvent[];
+  reads: number;
+  endedAt: number;
+  /** The body as text when the answer was not an event stream. */
+  text: string;
+}
+
+/** POSTs JSON with Accept: text/event-stream and reads the answer as it arrives. */
+export async function postForEvents(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  onEvent?: (event: TimedEvent) => void,
+): Promise<EventStreamAnswer> {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream", ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const events: TimedEvent[] = [];
+  let reads = 0;
+  let buffer = "";
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    reads += 1;
+    const piece = decoder.decode(chunk, { stream: true });
+    text += piece;
+    buffer += piece;
+    let end = buffer.indexOf("\n\n");
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event: ")) event = line.slice(7);
+        else if (line.startsWith("data: ")) data.push(line.slice(6));
+      }
+      const parsed: TimedEvent = {
+        event,
+        data: JSON.parse(data.join("\n")),
+        at: performance.now() - started,
+      };
+      events.push(parsed);
+      onEvent?.(parsed);
+      end = buffer.indexOf("\n\n");
+    }
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    events,
+    reads,
+    endedAt: performance.now() - started,
+    text,
+  };
+}

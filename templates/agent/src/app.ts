@@ -1,0 +1,48 @@
+// The agent service: POST /agent/process, with conversation memory and tools from other services.
+import type { Env } from "../../_shared/env.js";
+import { readInteger } from "../../_shared/env.js";
+import { createLogger, parseLogLevel } from "../../_shared/log.js";
+import { type App, createService } from "../../_shared/service.js";
+import { builtinResponder } from "./builtin.js";
+import { readAgentConfig } from "./config.js";
+import { inProcessConversations, memoryServiceConversations } from "./conversation.js";
+import { llmResponder } from "./llm.js";
+import { processHandler } from "./process.js";
+import { createToolRunner } from "./tools-client.js";
+
+/** Options of the agent service. */
+export interface AgentAppOptions {
+  env?: Env;
+}
+
+/** Builds the agent service (no listening, no side effects). */
+export function createApp(options: AgentAppOptions = {}): App {
+  const env = options.env ?? process.env;
+  const config = readAgentConfig(env);
+  const logger = createLogger(config.name, parseLogLevel(env.LOG_LEVEL));
+  const responder = config.llm
+    ? llmResponder(config.llm)
+    : builtinResponder(createToolRunner(config.toolsUrl, config.callTimeoutMs), config.streamDelayMs);
+  const conversations = config.memoryUrl
+    ? memoryServiceConversations(config.memoryUrl, config.callTimeoutMs)
+    : inProcessConversations();
+  logger.info("configured", {
+    responder: responder.kind,
+    model: config.llm?.model,
+    conversations: conversations.kind,
+    tools: config.toolsUrl ?? null,
+  });
+  return createService({
+    name: config.name,
+    logger,
+    maxBodyBytes: readInteger(env, "MAX_BODY_BYTES", 1024 * 1024, { min: 1 }),
+    logProbes: env.LOG_PROBES !== "0",
+    routes: [
+      {
+        method: "POST",
+        path: "/agent/process",
+        handler: processHandler({ responder, conversations, historyTurns: config.historyTurns, logger }),
+      },
+    ],
+  });
+}
