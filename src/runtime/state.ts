@@ -77,7 +77,7 @@ export function acquireLock(stateDir: string): { release: () => void; staleFrom?
     } catch {
       holder = undefined;
     }
-    if (holder && holder.pid !== process.pid && isSameProcess(holder.pid, holder.startTime)) {
+    if (holder && isSameProcess(holder.pid, holder.startTime)) {
       throw new AgentctlError(
         "E_ALREADY_RUNNING",
         `agentctl up is already running for this project (pid ${holder.pid})`,

@@ -1,0 +1,138 @@
+// The built CLI driven from other processes, as a user would: up -d, ps, scale, logs, restart, down;
+// SIGKILL of the background supervisor then down reaps every process; --help loads no ink/react.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { alivePids, copyRuntimeFixture, killLeftovers, recordedPids, waitGone } from "../support/runtime.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function fixture(name: string) {
+  const temp = await copyRuntimeFixture(name);
+  cleanups.push(async () => {
+    await runCli(["down"], { cwd: temp.dir });
+    killLeftovers(await recordedPids(temp.dir));
+    await temp.remove();
+  });
+  return temp.dir;
+}
+
+interface PsRow {
+  service: string;
+  replica: number;
+  runtime: string;
+  state: string;
+  pid?: number;
+  port: number;
+  restarts: number;
+  startedAt: string;
+}
+
+describe("agentctl up -d and friends", () => {
+  it("up -d → ps --json → scale agent=3 → logs → restart → down, from separate processes", async () => {
+    const dir = await fixture("runtime-basic");
+    const started = await runCli(["up", "-d"], { cwd: dir });
+    expect(started.stderr).toContain("running in the background");
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/agent\s+0\s+ready/);
+
+    const again = await runCli(["up", "-d"], { cwd: dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("agentctl up is already running for this project");
+
+    const ps = await runCli(["ps", "--json"], { cwd: dir });
+    const rows = JSON.parse(ps.stdout) as PsRow[];
+    expect(rows.map((r) => [r.service, r.replica, r.runtime, r.state])).toEqual([
+      ["tools", 0, "process", "ready"],
+      ["agent", 0, "process", "ready"],
+    ]);
+    for (const row of rows) {
+      expect(row.pid).toBeGreaterThan(0);
+      expect(row.port).toBeGreaterThan(0);
+      expect(row.restarts).toBe(0);
+      expect(Date.parse(row.startedAt)).toBeGreaterThan(0);
+    }
+
+    const scaled = await runCli(["scale", "agent=3"], { cwd: dir });
+    expect(scaled.stdout).toContain("agent: 3/3 ready");
+    const afterScale = JSON.parse((await runCli(["ps", "--json"], { cwd: dir })).stdout) as PsRow[];
+    const agents = afterScale.filter((r) => r.service === "agent");
+    expect(agents.map((r) => r.state)).toEqual(["ready", "ready", "ready"]);
+    expect(new Set(agents.map((r) => r.port)).size).toBe(3);
+
+    const table = await runCli(["ps"], { cwd: dir });
+    expect(table.stdout).toMatch(/^SERVICE\s+REPLICA\s+STATE\s+PID\s+PORT\s+RESTARTS/);
+
+    const logs = await runCli(["logs", "agent", "--tail", "50"], { cwd: dir });
+    expect(logs.stdout).toMatch(/agent-2 +\| agent-2 listening on \d+/);
+    expect(logs.stdout).not.toContain("tools-0 |");
+    const all = await runCli(["logs"], { cwd: dir });
+    expect(all.stdout).toContain("tools-0 | spawned grandchild");
+
+    const restarted = await runCli(["restart", "tools"], { cwd: dir });
+    expect(restarted.stdout).toContain("restarted tools");
+
+    const pids = await recordedPids(dir);
+    expect(pids.length).toBeGreaterThanOrEqual(6);
+    const stopped = await runCli(["down"], { cwd: dir });
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/stopped .*agent-0/);
+    expect(await waitGone(pids, 5000)).toEqual([]);
+    const nothing = await runCli(["down"], { cwd: dir });
+    expect(nothing).toMatchObject({ code: 0, stdout: "nothing is running\n" });
+    expect((await runCli(["ps"], { cwd: dir })).stdout).toBe("nothing is running\n");
+  });
+
+  it("after SIGKILL of agentctl, down reaps every process it left, grandchildren included", async () => {
+    const dir = await fixture("runtime-basic");
+    expect((await runCli(["up", "-d"], { cwd: dir })).code).toBe(0);
+    const state = JSON.parse(readFileSync(join(dir, ".agentctl", "state.json"), "utf8")) as {
+      supervisor: { pid: number };
+    };
+    const pids = await recordedPids(dir);
+    expect(pids.length).toBe(3); // tools, its grandchild, agent
+    process.kill(state.supervisor.pid, "SIGKILL");
+    expect(await waitGone([state.supervisor.pid], 5000)).toEqual([]);
+    expect(alivePids(pids)).toEqual(pids);
+    const down = await runCli(["down"], { cwd: dir });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/reaped leftover tools-0: killed pid/);
+    expect(down.stdout).toMatch(/reaped leftover agent-0: killed pid/);
+    expect(await waitGone(pids, 5000)).toEqual([]);
+  });
+
+  it("up -d fails with the reason when a service never gets ready", async () => {
+    const dir = await fixture("runtime-never-ready");
+    const result = await runCli(["up", "-d", "--timeout", "3s"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('service "stuck" did not become ready within 3s');
+    expect(await waitGone(await recordedPids(dir), 5000)).toEqual([]);
+  });
+
+  it("--help and --version load neither ink nor react", async () => {
+    const dir = await fixture("runtime-basic");
+    const script = `import { createRequire } from "node:module";
+const { run } = await import(${JSON.stringify(new URL("../../dist/cli/main.js", import.meta.url).href)});
+await run(["node", "agentctl", ...JSON.parse(process.argv[1])], { stdout: { write() { return true; } } });
+const cache = createRequire(import.meta.url).cache;
+console.log(JSON.stringify(Object.keys(cache).filter((key) => /[\\\\/](react|ink)[\\\\/]/.test(key))));`;
+    for (const args of [["--help"], ["--version"], ["up", "--help"]]) {
+      const output = await new Promise<string>((resolve) => {
+        let text = "";
+        const child = spawn(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(args)], {
+          cwd: dir,
+        });
+        child.stdout.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        child.on("close", () => resolve(text));
+      });
+      expect(JSON.parse(output.trim().split("\n").at(-1)!)).toEqual([]);
+    }
+  });
+});
