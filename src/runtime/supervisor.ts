@@ -43,6 +43,8 @@ export interface SupervisorOptions {
   /** The URL dependents get for a service; default: its replica 0 at http://127.0.0.1:<port>. */
   discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
   tickMs?: number;
+  /** The HTTP probe; tests with a fake backend answer it themselves. */
+  probe?: (url: string, timeoutMs: number) => Promise<boolean>;
 }
 
 interface Instance {
@@ -249,7 +251,7 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
     const probes = { ready: service.ready, health: service.health };
     const target = probePath(instance.health, probes);
     instance.probing = true;
-    probe(`${instance.view.url}${target.path}`, target.timeoutMs).then((ok) => {
+    (this.options.probe ?? probe)(`${instance.view.url}${target.path}`, target.timeoutMs).then((ok) => {
       instance.probing = false;
       if (instance.exited || instance.stopping || instance.view.state === "restarting") return;
       instance.health = applyProbe(instance.health, ok, probes, Date.now());
