@@ -80,7 +80,8 @@ describe("gateway template: chat", () => {
     expect(deltas.length).toBeGreaterThan(20);
     expect(deltas.map((event) => event.data.delta).join("")).toBe(done!.data.output);
     expect(answer.endedAt - deltas[0]!.at).toBeGreaterThan((deltas.length - 1) * 40 * 0.7);
-    expect(answer.reads).toBeGreaterThan(deltas.length / 2);
+    // Many separate reads, not one buffered body (a busy test machine may merge a few).
+    expect(answer.reads).toBeGreaterThan(5);
   });
 
   it("answers 502 when the agent cannot be reached, and 503 when none is configured", async () => {
@@ -134,6 +135,8 @@ describe("gateway template: health aggregation", () => {
         AGENTCTL_SERVICE_MEMORY_URL: memory.url,
         AGENTCTL_SERVICE_TOOLS_URL: doomedTools.url,
         AGENTCTL_SERVICE_SLOW_ONE_URL: hung.url,
+        AGENTCTL_SERVICE_SLOW_TWO_URL: hung.url,
+        AGENTCTL_SERVICE_SLOW_THREE_URL: hung.url,
         AGENTCTL_SERVICE_SICK_URL: sick.url,
         GATEWAY_HEALTH_TIMEOUT_MS: "500",
       },
@@ -148,12 +151,13 @@ describe("gateway template: health aggregation", () => {
       const byName = Object.fromEntries(
         body.services.map((service: { name: string }) => [service.name, service]),
       );
-      expect(Object.keys(byName)).toEqual(["memory", "sick", "slow-one", "tools"]);
+      expect(Object.keys(byName)).toEqual(["memory", "sick", "slow-one", "slow-three", "slow-two", "tools"]);
       expect(byName.memory).toMatchObject({ status: "healthy" });
       expect(byName.tools).toMatchObject({ status: "unreachable", error: "ECONNREFUSED" });
       expect(byName["slow-one"]).toMatchObject({ status: "unreachable", error: "no answer within 500ms" });
       expect(byName.sick).toMatchObject({ status: "unhealthy", http_status: 503 });
-      expect(elapsed).toBeLessThan(1_500);
+      // Three services that never answer, 500 ms each: one after the other would take 1.5 s.
+      expect(elapsed).toBeLessThan(1_400);
     } finally {
       await hung.close();
       await sick.close();

@@ -132,11 +132,11 @@ describe("service kit: graceful shutdown", () => {
         path: "/tools/execute",
         headers: { "content-type": "application/json", "content-length": String(body.length) },
         chunks: [body.slice(0, 10), body.slice(10)],
+        waitForContinue: true,
         between: () => new Promise<void>((resolve) => (sendRest = resolve)),
       });
+      // The server has answered 100 Continue: the request is under way, not merely in transit.
       await expect.poll(() => typeof sendRest).toBe("function");
-      // Give the server time to read the head: a request still in transit is not yet "under way".
-      await new Promise((resolve) => setTimeout(resolve, 200));
       const started = Date.now();
       service.child.kill("SIGTERM");
       await expect.poll(() => service.stdout()).toContain('"msg":"shutting down"');
@@ -157,14 +157,19 @@ describe("service kit: graceful shutdown", () => {
 
   it("a request that never finishes is cut at the deadline and the exit code says so", async () => {
     const service = await world.start("tool", { env: { SHUTDOWN_TIMEOUT_MS: "300" } });
+    let headRead = false;
     const hung = rawRequest(service.port, {
       method: "POST",
       path: "/tools/execute",
       headers: { "content-type": "application/json", "content-length": "100" },
       chunks: ['{"tool_name"'],
-      between: () => new Promise<void>(() => {}),
+      waitForContinue: true,
+      between: () => {
+        headRead = true;
+        return new Promise<void>(() => {});
+      },
     }).catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(() => headRead).toBe(true);
     service.child.kill("SIGTERM");
     expect(await service.exited).toEqual({ code: 1, signal: null });
     expect(service.stdout()).toContain("shutdown deadline passed");
@@ -177,6 +182,8 @@ interface RawOptions {
   path: string;
   headers?: Record<string, string>;
   chunks?: string[];
+  /** Send `Expect: 100-continue` and write the body only once the server has read the head. */
+  waitForContinue?: boolean;
   /** Awaited between the first chunk and the rest. */
   between?: () => Promise<void>;
   agent?: Agent;
@@ -194,7 +201,7 @@ function rawRequest(
         port,
         method: options.method,
         path: options.path,
-        headers: options.headers,
+        headers: { ...options.headers, ...(options.waitForContinue ? { expect: "100-continue" } : {}) },
         agent: options.agent,
       },
       (response) => {
@@ -211,6 +218,10 @@ function rawRequest(
     );
     request.on("error", reject);
     void (async () => {
+      if (options.waitForContinue) {
+        request.flushHeaders();
+        await new Promise((resolve) => request.once("continue", resolve));
+      }
       const [first, ...rest] = options.chunks ?? [];
       if (first !== undefined) request.write(first);
       if (options.between) await options.between();
