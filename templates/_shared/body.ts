@@ -37,7 +37,7 @@ function readText(request: IncomingMessage, limit: number): Promise<string> {
       request.off("data", onData);
       request.off("end", onEnd);
       request.off("error", onError);
-      request.off("aborted", onAborted);
+      request.off("close", onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -56,11 +56,13 @@ function readText(request: IncomingMessage, limit: number): Promise<string> {
       cleanup();
       reject(new HttpError(400, `could not read the request body: ${error.message}`));
     };
-    const onAborted = () => onError(new Error("the client aborted the request"));
+    const onClose = () => {
+      if (!request.complete) onError(new Error("the client closed the connection"));
+    };
     request.on("data", onData);
     request.on("end", onEnd);
     request.on("error", onError);
-    request.on("aborted", onAborted);
+    request.on("close", onClose);
   });
 }
 

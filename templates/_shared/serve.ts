@@ -42,7 +42,11 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
       inFlight.delete(response);
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
-    void app.handle(request, response);
+    app.handle(request, response).catch((error: Error) => {
+      app.logger.error("request handler failed", { error: error.stack ?? error.message });
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -64,7 +64,10 @@ export function createService(options: ServiceOptions): App {
     const begun = performance.now();
     const requestId = requestIdOf(request);
     const method = request.method ?? "GET";
-    const [rawPath = "/", rawQuery = ""] = (request.url ?? "/").split("?", 2);
+    const target = request.url ?? "/";
+    const mark = target.indexOf("?");
+    const rawPath = (mark === -1 ? target : target.slice(0, mark)) || "/";
+    const rawQuery = mark === -1 ? "" : target.slice(mark + 1);
     const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, "") : rawPath;
     response.setHeader(requestIdHeader, requestId);
     if (options.logProbes !== false || !probePaths.has(path)) {
@@ -80,6 +83,7 @@ export function createService(options: ServiceOptions): App {
         });
       });
     }
+    let parsedBody: Promise<unknown> | undefined;
     try {
       if (method === "GET" && probePaths.has(path)) return await probe(path, response);
       const context: RequestContext = {
@@ -90,7 +94,11 @@ export function createService(options: ServiceOptions): App {
         params: {},
         query: new URLSearchParams(rawQuery),
         requestId,
-        body: () => readJsonBody(request, limit),
+        // The body stream can be read once; later calls get the same parse.
+        body: () => {
+          parsedBody ??= readJsonBody(request, limit);
+          return parsedBody;
+        },
       };
       options.authorize?.(context);
       const found = match(method, path);
