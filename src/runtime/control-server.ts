@@ -10,7 +10,7 @@ export interface ControlHandlers {
   status(): Record<string, unknown>;
   scale(service: string, replicas: number): Promise<void> | void;
   restart(service: string): Promise<void>;
-  /** Stops everything; the answer is sent once all instances are gone. */
+  /** Stops everything; the answer is sent as stopping begins (the supervisor exits when done). */
   down(): Promise<void>;
 }
 
@@ -78,8 +78,9 @@ async function route(req: IncomingMessage, handlers: ControlHandlers): Promise<u
     return { ok: true };
   }
   if (req.method === "POST" && path === "/v1/down") {
-    await handlers.down();
-    return { ok: true };
+    // Answer first: stopping closes this very server. The client then waits for the supervisor to exit.
+    setImmediate(() => void handlers.down());
+    return { ok: true, stopping: true };
   }
   throw new AgentctlError("E_NOT_FOUND", `no such control endpoint: ${req.method} ${path}`);
 }

@@ -16,13 +16,15 @@ const tailLines = 200;
 export function createProcessBackend(): Backend {
   const running = new Map<string, Running>();
 
+  // A group whose members are all zombies is gone for us: an orphaned zombie waits for init, which
+  // may reap it late, and kill(-pgid, 0) still counts it.
   const groupAlive = (pgid: number) => {
     try {
       process.kill(-pgid, 0);
-      return true;
     } catch {
       return false;
     }
+    return processGroupMembers(pgid).length > 0;
   };
   const signalGroup = (pgid: number, signal: NodeJS.Signals) => {
     try {
