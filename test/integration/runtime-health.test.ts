@@ -1,0 +1,48 @@
+// Liveness failures restart an instance; a process that ignores SIGTERM is killed after its grace
+// period, and its grandchild with it.
+import { afterEach, describe, expect, it } from "vitest";
+import { up } from "../../src/api/up.js";
+import type { InstanceView } from "../../src/runtime/supervisor.js";
+import {
+  copyRuntimeFixture,
+  killLeftovers,
+  loadProjectIn,
+  recordedPids,
+  waitFor,
+  waitGone,
+} from "../support/runtime.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe("health and stopping", () => {
+  it("restarts an instance that turns unhealthy, and SIGKILLs one that ignores SIGTERM after its grace period", async () => {
+    const temp = await copyRuntimeFixture("runtime-health");
+    cleanups.push(async () => {
+      killLeftovers(await recordedPids(temp.dir));
+      await temp.remove();
+    });
+    const states: string[] = [];
+    const hosted = await up(loadProjectIn(temp.dir), {
+      onInstanceChange: (i: InstanceView) => {
+        if (i.service === "sick") states.push(i.state);
+      },
+    });
+    cleanups.push(() => hosted.shutdown());
+    await waitFor(
+      () => hosted.supervisor.list().find((i) => i.id === "sick-0" && i.restarts >= 1 && i.state === "ready"),
+      30_000,
+      "sick-0 to be restarted after turning unhealthy",
+    );
+    expect(states.slice(0, 4)).toEqual(["starting", "ready", "unhealthy", "restarting"]);
+
+    const pids = await recordedPids(temp.dir);
+    const started = Date.now();
+    await hosted.shutdown();
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(900); // stubborn waited out its 1s grace period
+    expect(await waitGone(pids, 5000)).toEqual([]);
+  });
+});
