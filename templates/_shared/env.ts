@@ -35,3 +35,8 @@ export function readString(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === "" ? undefined : value;
 }
+
+/** The service's name: AGENTCTL_SERVICE_NAME (deploy targets), AGENTCTL_SERVICE (local runtime), or `fallback`. */
+export function readServiceName(env: Env, fallback: string): string {
+  return readString(env, "AGENTCTL_SERVICE_NAME") ?? readString(env, "AGENTCTL_SERVICE") ?? fallback;
+}

@@ -117,6 +117,18 @@ describe("service kit: answers", () => {
   });
 });
 
+describe("service kit: naming", () => {
+  it("takes its name from AGENTCTL_SERVICE (the local runtime) when AGENTCTL_SERVICE_NAME is unset", async () => {
+    const service = await world.start("tool", {
+      name: "ignored",
+      env: { AGENTCTL_SERVICE_NAME: "", AGENTCTL_SERVICE: "calc-runtime" },
+    });
+    expect((await requestJson(`${service.url}/health`)).body.service).toBe("calc-runtime");
+    expect(service.logLines()[0]).toMatchObject({ service: "calc-runtime", msg: "listening" });
+    await service.stop();
+  });
+});
+
 describe("service kit: graceful shutdown", () => {
   it("SIGTERM lets a request under way finish, closes idle keep-alive sockets and exits 0", async () => {
     const service = await world.start("tool", { env: { SHUTDOWN_TIMEOUT_MS: "8000" } });

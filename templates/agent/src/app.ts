@@ -1,6 +1,5 @@
 // The agent service: POST /agent/process, with conversation memory and tools from other services.
-import type { Env } from "../../_shared/env.js";
-import { readInteger } from "../../_shared/env.js";
+import { type Env, readInteger } from "../../_shared/env.js";
 import { createLogger, parseLogLevel } from "../../_shared/log.js";
 import { type App, createService } from "../../_shared/service.js";
 import { builtinResponder } from "./builtin.js";

@@ -1,6 +1,6 @@
 // The agent's settings, read once from the environment at start-up.
 import { serviceUrl } from "../../_shared/discovery.js";
-import { type Env, readInteger, readString } from "../../_shared/env.js";
+import { type Env, readInteger, readServiceName, readString } from "../../_shared/env.js";
 import type { LlmConfig } from "./llm.js";
 
 /** Everything the agent reads from its environment. */
@@ -24,7 +24,7 @@ export interface AgentConfig {
 export function readAgentConfig(env: Env): AgentConfig {
   const baseUrl = readString(env, "LLM_BASE_URL");
   return {
-    name: readString(env, "AGENTCTL_SERVICE_NAME") ?? "agent",
+    name: readServiceName(env, "agent"),
     memoryUrl: serviceUrl(readString(env, "AGENT_MEMORY_SERVICE") ?? "memory", env),
     toolsUrl: serviceUrl(readString(env, "AGENT_TOOLS_SERVICE") ?? "tools", env),
     llm: baseUrl

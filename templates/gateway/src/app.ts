@@ -1,7 +1,7 @@
 // The gateway: the public entry of the system. /api/chat goes to the agent, /api/health reports every
 // service, API keys guard both when GATEWAY_API_KEYS is set. /api/v1/* are aliases of /api/*.
 import { discoverServices, serviceUrl } from "../../_shared/discovery.js";
-import { type Env, readInteger, readList, readString } from "../../_shared/env.js";
+import { type Env, readInteger, readList, readServiceName, readString } from "../../_shared/env.js";
 import { createLogger, parseLogLevel } from "../../_shared/log.js";
 import { sendJson } from "../../_shared/respond.js";
 import type { Route } from "../../_shared/router.js";
@@ -18,7 +18,7 @@ export interface GatewayAppOptions {
 /** Builds the gateway (no listening, no side effects). */
 export function createApp(options: GatewayAppOptions = {}): App {
   const env = options.env ?? process.env;
-  const name = readString(env, "AGENTCTL_SERVICE_NAME") ?? "gateway";
+  const name = readServiceName(env, "gateway");
   const agentName = readString(env, "GATEWAY_AGENT_SERVICE") ?? "agent";
   const healthTimeoutMs = readInteger(env, "GATEWAY_HEALTH_TIMEOUT_MS", 2_000, { min: 1 });
   const chat = chatHandler({

@@ -1,6 +1,6 @@
 // The memory service: JSON values under keys, per user. A user is named by `user_id` in the body,
 // `?user_id=` or the X-User-Id header (in that order); without one, keys live in a shared namespace.
-import { type Env, readInteger } from "../../_shared/env.js";
+import { type Env, readInteger, readServiceName } from "../../_shared/env.js";
 import { badRequest, HttpError, notFound } from "../../_shared/errors.js";
 import { createLogger, parseLogLevel } from "../../_shared/log.js";
 import type { RequestContext } from "../../_shared/router.js";
@@ -21,7 +21,7 @@ const maxUserLength = 256;
 /** Builds the memory service (the store connects or creates its folder on first use). */
 export function createApp(options: MemoryAppOptions = {}): App {
   const env = options.env ?? process.env;
-  const name = env.AGENTCTL_SERVICE_NAME ?? "memory";
+  const name = readServiceName(env, "memory");
   const store = options.store ?? createStore(env);
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {

@@ -1,7 +1,6 @@
 // The tool service: lists its tools with their parameter schemas and runs them on request.
 
-import type { Env } from "../../_shared/env.js";
-import { readInteger } from "../../_shared/env.js";
+import { type Env, readInteger, readServiceName } from "../../_shared/env.js";
 import { notFound } from "../../_shared/errors.js";
 import { createLogger, parseLogLevel } from "../../_shared/log.js";
 import { type App, createService } from "../../_shared/service.js";
@@ -19,7 +18,7 @@ export interface ToolAppOptions {
 /** Builds the tool service (no listening, no side effects). */
 export function createApp(options: ToolAppOptions = {}): App {
   const env = options.env ?? process.env;
-  const name = env.AGENTCTL_SERVICE_NAME ?? "tools";
+  const name = readServiceName(env, "tools");
   const tools = options.tools ?? builtinTools;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   return createService({

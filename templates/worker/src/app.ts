@@ -3,7 +3,7 @@
 // Delivery itself (the embedded broker pushing to this endpoint) is wired by agentctl's events work;
 // until then anything can POST events here, e.g. `agentctl call <worker> /events/<topic>`.
 import { randomUUID } from "node:crypto";
-import { type Env, readInteger, readList, readString } from "../../_shared/env.js";
+import { type Env, readInteger, readList, readServiceName } from "../../_shared/env.js";
 import { badRequest, notFound } from "../../_shared/errors.js";
 import { createLogger, parseLogLevel } from "../../_shared/log.js";
 import { type App, createService } from "../../_shared/service.js";
@@ -21,7 +21,7 @@ const topicPattern = /^[A-Za-z0-9._-]{1,128}$/;
 /** Builds the worker (no listening, no side effects). */
 export function createApp(options: WorkerAppOptions = {}): App {
   const env = options.env ?? process.env;
-  const name = readString(env, "AGENTCTL_SERVICE_NAME") ?? "worker";
+  const name = readServiceName(env, "worker");
   const logger = createLogger(name, parseLogLevel(env.LOG_LEVEL));
   const subscriptions = readList(env, "SUBSCRIBE");
   const everything = subscriptions.includes("*");
