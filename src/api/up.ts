@@ -1,7 +1,7 @@
 // `up`: bundle entries, then run the project under a supervisor — here (foreground) or in a detached
 // child `agentctl up` whose output goes to .agentctl/logs/supervisor.log (`up -d`).
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ControlStatus, connectControl } from "../client/control.js";
@@ -13,6 +13,7 @@ import { defaultReadyTimeoutMs, type HostedProject, hostProject } from "../runti
 import type { LogLine } from "../runtime/logs.js";
 import { createProcessBackend } from "../runtime/process.js";
 import { isSameProcess } from "../runtime/process-table.js";
+import { type ReapReport, reapLeftovers } from "../runtime/reap.js";
 import { readState, supervisorAlive } from "../runtime/state.js";
 import type { InstanceView } from "../runtime/supervisor.js";
 import { build } from "./build.js";
@@ -47,10 +48,8 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
     discoveryUrl: options.discoveryUrl,
     statusSections: options.statusSections,
   });
-  if (hosted.reaped.killed > 0)
-    options.onProgress?.(
-      `reaped ${hosted.reaped.killed} leftover process(es) of a previous agentctl: ${hosted.reaped.instances.map((i) => `${i.id} (pid ${i.pids.join(", ")})`).join(", ")}`,
-    );
+  if (hosted.reaped.killed > 0) options.onProgress?.(describeReaped(hosted.reaped));
+
   options.onProgress?.("waiting for services to be ready");
   const abort = () => void hosted.shutdown();
   options.signal?.addEventListener("abort", abort, { once: true });
@@ -77,6 +76,11 @@ async function buildWithProgress(project: ResolvedProject, options: UpOptions): 
   });
 }
 
+function describeReaped(reaped: ReapReport): string {
+  const list = reaped.instances.map((i) => `${i.id} (pid ${i.pids.join(", ")})`).join(", ");
+  return `reaped ${reaped.killed} leftover process(es) of an agentctl that was killed: ${list}`;
+}
+
 /** The path of the CLI's bin shim, which the detached child runs. */
 export const agentctlBin = fileURLToPath(new URL("../../bin/agentctl.js", import.meta.url));
 
@@ -94,10 +98,15 @@ export async function upDetached(
         hint: "Use `agentctl ps` to see it, or `agentctl down` to stop it first.",
       },
     );
+  // Leftovers of a killed supervisor are reaped here, so that the user sees it (the child's output
+  // goes to a file).
+  const reaped = await reapLeftovers(project.stateDir, { process: createProcessBackend() });
+  if (reaped.killed > 0) options.onProgress?.(describeReaped(reaped));
   await buildWithProgress(project, options);
   const logDir = stateFiles(project.stateDir).logs;
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, "supervisor.log");
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const out = openSync(logFile, "a", 0o600);
   const timeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
   const args = [
@@ -134,7 +143,7 @@ export async function upDetached(
       if (status?.phase === "ready") return status;
       if (status?.phase === "failed" && options.keepGoing) return status;
     }
-    if (exited || !isSameProcess(pid, undefined)) throw detachedFailed(logFile);
+    if (exited || !isSameProcess(pid, undefined)) throw detachedFailed(logFile, logStart);
     if (Date.now() >= deadline)
       throw new AgentctlError(
         "E_NOT_READY",
@@ -143,8 +152,8 @@ export async function upDetached(
   }
 }
 
-function detachedFailed(logFile: string): AgentctlError {
-  const text = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+function detachedFailed(logFile: string, from: number): AgentctlError {
+  const text = existsSync(logFile) ? readFileSync(logFile).subarray(from).toString("utf8") : "";
   const lines = text.trimEnd().split("\n").slice(-25).join("\n");
   return new AgentctlError(
     "E_UP_FAILED",

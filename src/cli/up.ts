@@ -50,7 +50,12 @@ export const upCommand = defineCommand({
       return 0;
     }
     const child = Boolean(options.supervisorChild);
-    const interactive = options.ui !== false && !child && Boolean(context.stdout.isTTY) && !context.env.CI;
+    // The dashboard reads keys, so it needs a terminal on both sides.
+    const interactive =
+      options.ui !== false &&
+      !child &&
+      Boolean(context.stdout.isTTY && context.stdin.isTTY) &&
+      !context.env.CI;
     if (interactive) {
       const { runDashboard } = await import("./ui/run-dashboard.js");
       return runDashboard(project, { ...context, readyTimeoutMs, keepGoing: Boolean(options.keepGoing) });

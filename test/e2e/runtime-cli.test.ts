@@ -106,6 +106,26 @@ describe("agentctl up -d and friends", () => {
     expect(await waitGone(pids, 5000)).toEqual([]);
   });
 
+  it("after SIGKILL of agentctl, the next up -d reaps the leftovers, says so, and takes over the lock", async () => {
+    const dir = await fixture("runtime-basic");
+    expect((await runCli(["up", "-d"], { cwd: dir })).code).toBe(0);
+    const state = JSON.parse(readFileSync(join(dir, ".agentctl", "state.json"), "utf8")) as {
+      supervisor: { pid: number };
+    };
+    const first = await recordedPids(dir);
+    process.kill(state.supervisor.pid, "SIGKILL");
+    expect(await waitGone([state.supervisor.pid], 5000)).toEqual([]);
+    const again = await runCli(["up", "-d"], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(
+      /reaped 3 leftover process\(es\) of an agentctl that was killed: tools-0 \(pid/,
+    );
+    expect(await waitGone(first, 5000)).toEqual([]);
+    const rows = JSON.parse((await runCli(["ps", "--json"], { cwd: dir })).stdout) as PsRow[];
+    expect(rows.map((r) => r.state)).toEqual(["ready", "ready"]);
+    expect((await runCli(["down"], { cwd: dir })).code).toBe(0);
+  });
+
   it("up -d fails with the reason when a service never gets ready", async () => {
     const dir = await fixture("runtime-never-ready");
     const result = await runCli(["up", "-d", "--timeout", "3s"], { cwd: dir });

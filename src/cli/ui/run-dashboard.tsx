@@ -95,6 +95,14 @@ export async function runDashboard(
         }),
       onLine: (line) => store.update({ logLines: [...store.data.logLines.slice(-499), line] }),
       onInstanceChange: () => setImmediate(refresh),
+    }).catch((error: unknown) => {
+      // --keep-going: the error names the service that never got ready; the rest stays on screen.
+      const kept = (error as { hosted?: HostedProject }).hosted;
+      if (!kept) throw error;
+      store.update({
+        progress: [...store.data.progress, `error: ${(error as Error).message.split("\n")[0]}`],
+      });
+      return kept;
     });
     store.update({ phase: "ready" });
     await Promise.race([quitting, hosted.closed]);
