@@ -4,6 +4,7 @@ import { addCommand } from "./add.js";
 import { buildCommand } from "./build.js";
 import { callCommand } from "./call.js";
 import type { CommandDefinition } from "./command.js";
+import { deployCommand } from "./deploy.js";
 import { downCommand } from "./down.js";
 import { initCommand } from "./init.js";
 import { logsCommand } from "./logs.js";
@@ -30,4 +31,5 @@ export const commands: CommandDefinition[] = [
   restartCommand,
   callCommand,
   registryCommand,
+  deployCommand,
 ];

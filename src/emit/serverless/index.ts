@@ -1,0 +1,136 @@
+// Serverless target (Serverless Framework, AWS Lambda): one function per HTTP service, packaged from the
+// service's esbuild bundle joined with the Lambda adapter (templates/_lambda), with httpApi events for
+// its routes. Services without routes are reached by the others under /_services/<name>/, a prefix the
+// adapter strips (AGENTCTL_LAMBDA_STRIP_PREFIX). Secrets are ${ssm:…} references, never values.
+import type { ResolvedProject, ResolvedService } from "../../project/resolve.js";
+import type { EmitOptions, EmittedFile } from "../files.js";
+import { yamlFile } from "../files.js";
+import { imageOf } from "../k8s/names.js";
+
+/** The CloudFormation logical id of the memory table. */
+export const memoryTableId = "MemoryTable";
+
+/** The path prefix under which a service without routes is reachable. */
+export function internalPrefix(service: ResolvedService): string {
+  return `/_services/${service.name}`;
+}
+
+/** The handler file a function runs, relative to the output folder (bundled by `deploy`). */
+export function handlerFile(service: ResolvedService): string {
+  return `${service.name}/handler.mjs`;
+}
+
+/** Emits serverless.yml. */
+export function emitServerless(project: ResolvedProject, options: EmitOptions = {}): EmittedFile[] {
+  const settings = project.targets.serverless;
+  const stage = options.env ?? settings.stage;
+  const services = project.services.filter((service) => service.replicas > 0);
+  const memory = services.find((service) => service.template === "memory");
+  const functions: Record<string, unknown> = {};
+  for (const service of services)
+    functions[service.name] = lambdaFunction(project, service, options, services);
+  const document = {
+    service: project.name,
+    frameworkVersion: "3",
+    configValidationMode: "error",
+    provider: {
+      name: "aws",
+      runtime: settings.runtime,
+      region: settings.region,
+      stage,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      logRetentionInDays: 14,
+      iam: memory
+        ? {
+            role: {
+              statements: [
+                {
+                  Effect: "Allow",
+                  Action: [
+                    "dynamodb:DeleteItem",
+                    "dynamodb:DescribeTable",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                  ],
+                  Resource: [{ "Fn::GetAtt": [memoryTableId, "Arn"] }],
+                },
+              ],
+            },
+          }
+        : undefined,
+    },
+    package: { individually: true },
+    functions,
+    resources: memory
+      ? {
+          Resources: {
+            [memoryTableId]: {
+              Type: "AWS::DynamoDB::Table",
+              Properties: {
+                BillingMode: "PAY_PER_REQUEST",
+                AttributeDefinitions: [
+                  { AttributeName: "pk", AttributeType: "S" },
+                  { AttributeName: "sk", AttributeType: "S" },
+                ],
+                KeySchema: [
+                  { AttributeName: "pk", KeyType: "HASH" },
+                  { AttributeName: "sk", KeyType: "RANGE" },
+                ],
+                PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+              },
+            },
+          },
+        }
+      : undefined,
+  };
+  return [yamlFile(project, "serverless.yml", [document])];
+}
+
+function lambdaFunction(
+  project: ResolvedProject,
+  service: ResolvedService,
+  options: EmitOptions,
+  services: ResolvedService[],
+): Record<string, unknown> {
+  const routed = service.routes.length > 0;
+  const environment: Record<string, unknown> = {
+    AGENTCTL_SERVICE_NAME: service.name,
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+  for (const other of services) {
+    environment[other.discoveryVariable] = {
+      "Fn::Join": [
+        "",
+        [{ "Fn::GetAtt": ["HttpApi", "ApiEndpoint"] }, other.routes.length > 0 ? "" : internalPrefix(other)],
+      ],
+    };
+  }
+  if (!routed) environment.AGENTCTL_LAMBDA_STRIP_PREFIX = internalPrefix(service);
+  if (service.template === "memory") environment.MEMORY_TABLE = { Ref: memoryTableId };
+  for (const [key, value] of Object.entries(service.env)) environment[key] = value;
+  for (const secret of service.secrets)
+    environment[secret] = `\${ssm:/${project.name}/\${sls:stage}/${secret}}`;
+  const paths = routed
+    ? service.routes.flatMap(routePaths)
+    : [internalPrefix(service), `${internalPrefix(service)}/{proxy+}`];
+  const memorySize = service.resources.limits.memoryBytes
+    ? Math.max(128, Math.round(service.resources.limits.memoryBytes / (1024 * 1024)))
+    : undefined;
+  const packaged = service.entry && !service.image;
+  return {
+    handler: packaged ? `${service.name}/handler.handler` : undefined,
+    image: packaged ? undefined : imageOf(project, service, options),
+    memorySize,
+    package: packaged ? { patterns: ["!**", `${service.name}/**`] } : undefined,
+    environment,
+    events: paths.map((path) => ({ httpApi: { method: "*", path } })),
+  };
+}
+
+/** `/api` → `/api` and `/api/{proxy+}`; `/` → the catch-all route. */
+function routePaths(route: string): string[] {
+  const trimmed = route.replace(/\/+$/, "");
+  if (trimmed === "") return ["*"];
+  return [trimmed, `${trimmed}/{proxy+}`];
+}
