@@ -10,6 +10,7 @@ import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import { stateFiles } from "../project/state-files.js";
 import type { Backend } from "../runtime/backend.js";
 import { defaultReadyTimeoutMs, type HostedProject, hostProject } from "../runtime/host.js";
+import { missingSecrets } from "../runtime/instance-spec.js";
 import type { LogLine } from "../runtime/logs.js";
 import { createProcessBackend } from "../runtime/process.js";
 import { isSameProcess } from "../runtime/process-table.js";
@@ -38,6 +39,8 @@ export interface UpOptions {
 
 /** Builds and runs the project here; resolves once everything is ready (or fails, having stopped it). */
 export async function up(project: ResolvedProject, options: UpOptions = {}): Promise<HostedProject> {
+  for (const missing of missingSecrets(project, options.env ?? process.env))
+    options.onProgress?.(`warning: secret ${missing} is set neither in the environment nor in .env`);
   await buildWithProgress(project, options);
   const hosted = await hostProject({
     project,
