@@ -5,7 +5,6 @@
 import type { ResolvedProject, ResolvedService } from "../../project/resolve.js";
 import type { EmitOptions, EmittedFile } from "../files.js";
 import { yamlFile } from "../files.js";
-import { imageOf } from "../k8s/names.js";
 
 /** The CloudFormation logical id of the memory table. */
 export const memoryTableId = "MemoryTable";
@@ -24,11 +23,15 @@ export function handlerFile(service: ResolvedService): string {
 export function emitServerless(project: ResolvedProject, options: EmitOptions = {}): EmittedFile[] {
   const settings = project.targets.serverless;
   const stage = options.env ?? settings.stage;
-  const services = project.services.filter((service) => service.replicas > 0);
+  // Lambda runs zip packages or ECR images only; services that are a prebuilt image elsewhere are listed
+  // under custom.agentctl.notOnLambda instead of failing the whole target.
+  const services = project.services.filter(
+    (service) => service.replicas > 0 && service.entry && !service.image,
+  );
+  const skipped = project.services.filter((service) => service.replicas > 0 && !services.includes(service));
   const memory = services.find((service) => service.template === "memory");
   const functions: Record<string, unknown> = {};
-  for (const service of services)
-    functions[service.name] = lambdaFunction(project, service, options, services);
+  for (const service of services) functions[service.name] = lambdaFunction(project, service, services);
   const document = {
     service: project.name,
     frameworkVersion: "3",
@@ -61,6 +64,8 @@ export function emitServerless(project: ResolvedProject, options: EmitOptions = 
         : undefined,
     },
     package: { individually: true },
+    custom:
+      skipped.length > 0 ? { agentctl: { notOnLambda: skipped.map((service) => service.name) } } : undefined,
     functions,
     resources: memory
       ? {
@@ -90,7 +95,6 @@ export function emitServerless(project: ResolvedProject, options: EmitOptions = 
 function lambdaFunction(
   project: ResolvedProject,
   service: ResolvedService,
-  options: EmitOptions,
   services: ResolvedService[],
 ): Record<string, unknown> {
   const routed = service.routes.length > 0;
@@ -117,12 +121,10 @@ function lambdaFunction(
   const memorySize = service.resources.limits.memoryBytes
     ? Math.max(128, Math.round(service.resources.limits.memoryBytes / (1024 * 1024)))
     : undefined;
-  const packaged = service.entry && !service.image;
   return {
-    handler: packaged ? `${service.name}/handler.handler` : undefined,
-    image: packaged ? undefined : imageOf(project, service, options),
+    handler: `${service.name}/handler.handler`,
     memorySize,
-    package: packaged ? { patterns: ["!**", `${service.name}/**`] } : undefined,
+    package: { patterns: ["!**", `${service.name}/**`] },
     environment,
     events: paths.map((path) => ({ httpApi: { method: "*", path } })),
   };
