@@ -52,6 +52,21 @@ export function processUsage(pid: number): { cpuSeconds: number; memoryBytes: nu
   return { cpuSeconds: stat.cpuTicks / ticksPerSecond, memoryBytes: stat.rssPages * pageSize };
 }
 
+/** CPU seconds and resident memory summed per process group, from one pass over /proc. */
+export function usageByProcessGroup(): Map<number, { cpuSeconds: number; memoryBytes: number }> {
+  const groups = new Map<number, { cpuSeconds: number; memoryBytes: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcessStat(Number(entry));
+    if (!stat) continue;
+    const group = groups.get(stat.pgrp) ?? { cpuSeconds: 0, memoryBytes: 0 };
+    group.cpuSeconds += stat.cpuTicks / ticksPerSecond;
+    group.memoryBytes += stat.rssPages * pageSize;
+    groups.set(stat.pgrp, group);
+  }
+  return groups;
+}
+
 /** Live processes whose process group is `pgrp` and that started no earlier than `notBefore`. */
 export function processGroupMembers(pgrp: number, notBefore = 0): number[] {
   const members: number[] = [];

@@ -2,7 +2,7 @@
 // signal to the group reaches its children and grandchildren too.
 import { execa, type ResultPromise } from "execa";
 import type { Backend, InstanceHandle, InstanceStatus, StartSpec } from "./backend.js";
-import { processGroupMembers, processUsage, readProcessStat } from "./process-table.js";
+import { processGroupMembers, processUsage, readProcessStat, usageByProcessGroup } from "./process-table.js";
 
 interface Running {
   child: ResultPromise;
@@ -15,6 +15,7 @@ const tailLines = 200;
 /** Creates the process backend. */
 export function createProcessBackend(): Backend {
   const running = new Map<string, Running>();
+  let usageSample = { at: 0, groups: new Map<number, { cpuSeconds: number; memoryBytes: number }>() };
 
   // A group whose members are all zombies is gone for us: an orphaned zombie waits for init, which
   // may reap it late, and kill(-pgid, 0) still counts it.
@@ -125,7 +126,11 @@ export function createProcessBackend(): Backend {
       const entry = running.get(handle.id);
       if (!entry || handle.pid === undefined) return { running: false, exitCode: null, signal: null };
       if (entry.exited) return { running: false, ...entry.exited };
-      const usage = processUsage(handle.pid);
+      // A whole instance is its process group (a shell and its node, a worker pool): one pass over
+      // /proc per second serves every instance.
+      if (Date.now() - usageSample.at > 1_000)
+        usageSample = { at: Date.now(), groups: usageByProcessGroup() };
+      const usage = usageSample.groups.get(handle.pid) ?? processUsage(handle.pid);
       return { running: true, ...usage };
     },
 

@@ -236,10 +236,11 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
         : `exit ${instance.exited.exitCode}`;
       return;
     }
-    if (status.cpuSeconds !== undefined) {
-      const last = instance.cpuSample;
-      if (last && now > last.at)
-        view.cpuPercent = (100 * (status.cpuSeconds - last.seconds) * 1000) / (now - last.at);
+    // CPU% over windows of at least a second: backends sample usage about once a second.
+    const last = instance.cpuSample;
+    if (status.cpuSeconds !== undefined && (!last || now - last.at >= 1_000)) {
+      if (last)
+        view.cpuPercent = Math.max(0, (100 * (status.cpuSeconds - last.seconds) * 1000) / (now - last.at));
       instance.cpuSample = { at: now, seconds: status.cpuSeconds };
     }
     view.memoryBytes = status.memoryBytes;
@@ -275,6 +276,8 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
     switch (action.kind) {
       case "start": {
         const previous = this.instances.get(`${action.service}-${action.replica}`);
+        // A restart or scale from the control API may have acted since this plan was made.
+        if (previous && previous.view.state !== "restarting") return;
         await this.startReplica(
           action.service,
           action.replica,
