@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { agentctlBin, runCli } from "../support/cli.js";
 import { alivePids, copyRuntimeFixture, killLeftovers, recordedPids, waitGone } from "../support/runtime.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -132,6 +132,37 @@ describe("agentctl up -d and friends", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('service "stuck" did not become ready within 3s');
     expect(await waitGone(await recordedPids(dir), 5000)).toEqual([]);
+  });
+
+  it("foreground up without a TTY prints prefixed lines; Ctrl-C (SIGINT) stops everything, dependents first", async () => {
+    const dir = await fixture("runtime-deps");
+    const child = spawn(process.execPath, [agentctlBin, "up"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    const deadline = Date.now() + 30_000;
+    while (!stderr.includes("agentctl: ready: 3 instances") && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stderr).toContain("agentctl: ready: 3 instances");
+    expect(stdout).toMatch(/^db-0 +\| db-0 listening on \d+$/m);
+    const pids = await recordedPids(dir);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const stops = stderr.split("\n").filter((line) => /-\d+ stopped$/.test(line));
+    expect(stops).toEqual(["agentctl: web-0 stopped", "agentctl: api-0 stopped", "agentctl: db-0 stopped"]);
+    expect(await waitGone(pids, 5000)).toEqual([]);
   });
 
   it("--help and --version load neither ink nor react", async () => {
