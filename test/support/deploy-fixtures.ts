@@ -1,5 +1,5 @@
 // The deploy fixtures (fixtures/projects/deploy-*) and their golden outputs, shared by the emitter tests.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadProjectOrThrow } from "../../src/project/load.js";
@@ -36,4 +36,22 @@ export function readTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** Copies a fixture to `dir` with each templated service's sources (as `init` scaffolds them). */
+export function materializeFixture(
+  name: string,
+  dir: string,
+  edit: (source: string) => string = (source) => source,
+): string {
+  const templates = fileURLToPath(new URL("../../templates/", import.meta.url));
+  const source = edit(readFileSync(join(projectsDir, name, "agentctl.yaml"), "utf8"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "agentctl.yaml"), source);
+  cpSync(join(templates, "_shared"), join(dir, "services", "_shared"), { recursive: true });
+  const project = loadProjectOrThrow({ file: join(dir, "agentctl.yaml"), env: {} });
+  for (const service of project.services) {
+    if (service.template) cpSync(join(templates, service.template), service.dir, { recursive: true });
+  }
+  return join(dir, "agentctl.yaml");
 }

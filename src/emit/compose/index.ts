@@ -85,14 +85,15 @@ function composeService(
       : undefined,
     healthcheck: {
       test: ["CMD", "node", "-e", probeScript(service.health.path)],
-      interval: `${service.health.intervalMs}ms`,
-      timeout: `${service.health.timeoutMs}ms`,
+      interval: duration(service.health.intervalMs),
+      timeout: duration(service.health.timeoutMs),
       retries: service.health.retries,
-      start_period: `${Math.max(service.health.startPeriodMs, 1000)}ms`,
+      start_period: duration(Math.max(service.health.startPeriodMs, 1000)),
     },
     depends_on: Object.keys(dependsOn).length > 0 ? dependsOn : undefined,
     restart: service.restart === "never" ? "no" : service.restart === "always" ? "always" : "on-failure",
-    stop_grace_period: `${service.gracePeriodMs}ms`,
+    // Whole seconds: docker-compose 1.29 sends "10000ms" to the engine as 10.0, which it rejects.
+    stop_grace_period: `${Math.max(1, Math.ceil(service.gracePeriodMs / 1000))}s`,
     read_only: true,
     tmpfs: ["/tmp"],
     deploy: {
@@ -131,6 +132,10 @@ function imageOrBuild(project: ResolvedProject, service: ResolvedService, labels
 /** A health probe that needs only node (slim images have no curl or wget). */
 export function probeScript(path: string): string {
   return `fetch('http://127.0.0.1:${containerPort}${path}').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+}
+
+function duration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function requiredVariable(name: string): string {
