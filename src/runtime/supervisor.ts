@@ -268,7 +268,10 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
           : "ready";
       if (state === "ready" && instance.view.state !== "ready") instance.readySince = Date.now();
       if (state !== "ready") instance.readySince = undefined;
+      const changed = instance.view.state !== state;
       this.setState(instance, state);
+      // A replica that just got ready may unblock its dependents: plan now rather than at the next tick.
+      if (changed && state === "ready") this.tick();
     });
   }
 
