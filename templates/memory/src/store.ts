@@ -2,6 +2,7 @@
 // file and one more branch in `createStore`. Namespaces keep users apart; the shared namespace is "".
 import type { Env } from "../../_shared/env.js";
 import { readString } from "../../_shared/env.js";
+import { createDynamoDbStore } from "./dynamodb-store.js";
 import { createFileStore } from "./file-store.js";
 import { createRedisStore } from "./redis-store.js";
 
@@ -24,8 +25,10 @@ export interface MemoryStore {
   close(): Promise<void>;
 }
 
-/** The store the environment asks for: Redis with REDIS_URL, else files under MEMORY_DIR. */
+/** The store the environment asks for: DynamoDB with MEMORY_TABLE, Redis with REDIS_URL, else files under MEMORY_DIR. */
 export function createStore(env: Env): MemoryStore {
+  const table = readString(env, "MEMORY_TABLE");
+  if (table) return createDynamoDbStore(table);
   const redisUrl = readString(env, "REDIS_URL");
   if (redisUrl) {
     return createRedisStore(redisUrl, readString(env, "REDIS_KEY_PREFIX") ?? "agentctl:memory:");
