@@ -4,32 +4,15 @@ import { EventEmitter } from "node:events";
 import { AgentctlError } from "../errors.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import type { Backend, InstanceHandle } from "./backend.js";
-import { applyProbe, type HealthState, initialHealth, probe, probePath } from "./health.js";
+import { initialHealth, probe, probePath } from "./health.js";
+import { foldProbe, type Instance, type InstanceView, recordUsage, toObserved } from "./instance.js";
 import { instanceEnv, serviceCommand, serviceCwd } from "./instance-spec.js";
 import type { LogLine } from "./logs.js";
 import { type Action, type DesiredService, type InstanceState, planReconcile, planShutdown } from "./plan.js";
-import { ensurePortFree, freePort } from "./ports.js";
 
-/** One instance as `ps`, the dashboard and the router see it. */
-export interface InstanceView {
-  id: string;
-  service: string;
-  replica: number;
-  runtime: string;
-  state: InstanceState;
-  pid?: number;
-  container?: string;
-  port: number;
-  url: string;
-  restarts: number;
-  startedAt?: string;
-  /** The delay of the pending restart, while `restarting`. */
-  backoffMs?: number;
-  health: "passing" | "failing" | "unknown";
-  cpuPercent?: number;
-  memoryBytes?: number;
-  lastExit?: string;
-}
+export type { InstanceView } from "./instance.js";
+
+import { ensurePortFree, freePort } from "./ports.js";
 
 /** Options of a supervisor. */
 export interface SupervisorOptions {
@@ -45,19 +28,6 @@ export interface SupervisorOptions {
   tickMs?: number;
   /** The HTTP probe; tests with a fake backend answer it themselves. */
   probe?: (url: string, timeoutMs: number) => Promise<boolean>;
-}
-
-interface Instance {
-  view: InstanceView;
-  handle?: InstanceHandle;
-  health: HealthState;
-  probing: boolean;
-  exited?: { exitCode: number | null; signal: string | null };
-  streak: number;
-  readySince?: number;
-  restartAt?: number;
-  cpuSample?: { at: number; seconds: number };
-  stopping?: Promise<void>;
 }
 
 /** Runs a project's services towards their desired state until stopped. */
@@ -186,16 +156,7 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   }
 
   private observed() {
-    return [...this.instances.values()].map((i) => ({
-      id: i.view.id,
-      service: i.view.service,
-      replica: i.view.replica,
-      state: i.view.state,
-      exited: i.exited,
-      restartAt: i.restartAt,
-      streak: i.streak,
-      readySince: i.readySince,
-    }));
+    return [...this.instances.values()].map(toObserved);
   }
 
   private tick(): void {
@@ -236,14 +197,7 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
         : `exit ${instance.exited.exitCode}`;
       return;
     }
-    // CPU% over windows of at least a second: backends sample usage about once a second.
-    const last = instance.cpuSample;
-    if (status.cpuSeconds !== undefined && (!last || now - last.at >= 1_000)) {
-      if (last)
-        view.cpuPercent = Math.max(0, (100 * (status.cpuSeconds - last.seconds) * 1000) / (now - last.at));
-      instance.cpuSample = { at: now, seconds: status.cpuSeconds };
-    }
-    view.memoryBytes = status.memoryBytes;
+    recordUsage(instance, status, now);
     if (!instance.probing && instance.health.nextProbeAt <= now) this.probeInstance(instance);
   }
 
@@ -255,19 +209,7 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
     (this.options.probe ?? probe)(`${instance.view.url}${target.path}`, target.timeoutMs).then((ok) => {
       instance.probing = false;
       if (instance.exited || instance.stopping || instance.view.state === "restarting") return;
-      instance.health = applyProbe(instance.health, ok, probes, Date.now());
-      instance.view.health = !instance.health.ready
-        ? "unknown"
-        : instance.health.failures > 0
-          ? "failing"
-          : "passing";
-      const state: InstanceState = !instance.health.ready
-        ? "starting"
-        : instance.health.unhealthy
-          ? "unhealthy"
-          : "ready";
-      if (state === "ready" && instance.view.state !== "ready") instance.readySince = Date.now();
-      if (state !== "ready") instance.readySince = undefined;
+      const state = foldProbe(instance, ok, probes, Date.now());
       const changed = instance.view.state !== state;
       this.setState(instance, state);
       // A replica that just got ready may unblock its dependents: plan now rather than at the next tick.
