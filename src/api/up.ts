@@ -1,7 +1,7 @@
 // `up`: bundle entries, then run the project under a supervisor — here (foreground) or in a detached
 // child `agentctl up` whose output goes to .agentctl/logs/supervisor.log (`up -d`).
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ControlStatus, connectControl } from "../client/control.js";
@@ -9,9 +9,14 @@ import { AgentctlError } from "../errors.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import { stateFiles } from "../project/state-files.js";
 import type { Backend } from "../runtime/backend.js";
-import { defaultReadyTimeoutMs, type HostedProject, hostProject } from "../runtime/host.js";
+import {
+  defaultReadyTimeoutMs,
+  type HostedProject,
+  hostProject,
+  type TrafficFigures,
+} from "../runtime/host.js";
 import { missingSecrets } from "../runtime/instance-spec.js";
-import type { LogLine } from "../runtime/logs.js";
+import { defaultMaxLogBytes, type LogLine } from "../runtime/logs.js";
 import { createProcessBackend } from "../runtime/process.js";
 import { isSameProcess } from "../runtime/process-table.js";
 import { type ReapReport, reapLeftovers } from "../runtime/reap.js";
@@ -33,6 +38,8 @@ export interface UpOptions {
   /** The router seam: where dependents reach a service (default: its replica 0). */
   discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
   statusSections?: () => Record<string, unknown>;
+  /** Request and error rates per service (the router's); the dashboard shows "–" without them. */
+  trafficFigures?: () => Record<string, TrafficFigures>;
   /** Backends by runtime name; default: the process backend. */
   backends?: Partial<Record<string, Backend>>;
 }
@@ -50,6 +57,7 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
     onInstanceChange: options.onInstanceChange,
     discoveryUrl: options.discoveryUrl,
     statusSections: options.statusSections,
+    trafficFigures: options.trafficFigures,
   });
   if (hosted.reaped.killed > 0) options.onProgress?.(describeReaped(hosted.reaped));
 
@@ -109,6 +117,8 @@ export async function upDetached(
   const logDir = stateFiles(project.stateDir).logs;
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, "supervisor.log");
+  // The child appends through its own descriptor, so rotation happens here, between runs.
+  if (existsSync(logFile) && statSync(logFile).size > defaultMaxLogBytes) renameSync(logFile, `${logFile}.1`);
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const out = openSync(logFile, "a", 0o600);
   const timeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;

@@ -25,6 +25,13 @@ export interface HostOptions {
   discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
   /** Extra top-level sections of the control API's status (the router adds `router`). */
   statusSections?: () => Record<string, unknown>;
+  trafficFigures?: () => Record<string, TrafficFigures>;
+}
+
+/** Request figures of one service, fed by the router when it runs. */
+export interface TrafficFigures {
+  requestsPerSecond?: number;
+  errorsPerSecond?: number;
 }
 
 /** A running project. */
@@ -38,6 +45,8 @@ export interface HostedProject {
   shutdown(): Promise<void>;
   /** Resolves after shutdown, whoever asked for it (Ctrl-C, the control API's down). */
   closed: Promise<void>;
+  /** Request figures per service when something (the router) feeds them. */
+  trafficFigures?: () => Record<string, TrafficFigures>;
 }
 
 /** Takes the lock, reaps leftovers and starts the supervisor and its control API. */
@@ -127,7 +136,15 @@ export async function hostProject(options: HostOptions): Promise<HostedProject> 
         throw error;
       }
     };
-    return { supervisor, controlUrl: control.url, reaped, waitReady, shutdown, closed };
+    return {
+      supervisor,
+      controlUrl: control.url,
+      reaped,
+      waitReady,
+      shutdown,
+      closed,
+      trafficFigures: options.trafficFigures,
+    };
   } catch (error) {
     lock.release();
     throw error;

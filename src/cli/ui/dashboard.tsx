@@ -1,15 +1,13 @@
 // The `up` dashboard: one row per replica (state, health, port, restarts, uptime, CPU, memory, and the
 // router's request rate and errors once something feeds them), a log pane, and key hints.
 import { Box, Text } from "ink";
+import type { TrafficFigures } from "../../runtime/host.js";
 import type { LogLine } from "../../runtime/logs.js";
 import type { InstanceView } from "../../runtime/supervisor.js";
 import { describeState, formatBytes, formatUptime } from "./plain.js";
 
 /** Per-service traffic figures: the seam the router fills in; absent figures show as "–". */
-export interface TrafficFigures {
-  requestsPerSecond?: number;
-  errorsPerSecond?: number;
-}
+export type { TrafficFigures } from "../../runtime/host.js";
 
 /** Everything the dashboard shows. */
 export interface DashboardData {

@@ -78,7 +78,8 @@ export async function runDashboard(
     />,
     { stdout: context.stdout as NodeJS.WriteStream, stdin: context.stdin, exitOnCtrlC: false },
   );
-  const refresh = () => hosted && store.update({ instances: hosted.supervisor.list() });
+  const refresh = () =>
+    hosted && store.update({ instances: hosted.supervisor.list(), traffic: hosted.trafficFigures?.() ?? {} });
   const timer = setInterval(refresh, 1000);
   const abort = new AbortController();
   void quitting.then(() => abort.abort());
