@@ -236,7 +236,8 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
         if (!instance) return;
         await this.stopInstance(instance);
         this.instances.delete(action.id);
-        this.ports.delete(action.id);
+        // Replica 0 keeps its port: discovery URLs handed out earlier point at it.
+        if (instance.view.replica > 0) this.ports.delete(action.id);
         this.setState(instance, "stopped");
         return;
       }
@@ -261,6 +262,8 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   }
 
   private async startReplica(name: string, replica: number, restarts: number, streak = 0): Promise<void> {
+    // A restart asked for over the control API must not start anything once shutdown began.
+    if (this.stopped) return;
     const service = this.resolved(name);
     const id = `${name}-${replica}`;
     let port = this.ports.get(id);

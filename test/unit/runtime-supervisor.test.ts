@@ -64,3 +64,35 @@ describe("supervisor with a fake backend", () => {
     expect(backend.stopped).toEqual(["web-0", "api-0", "db-0"]);
   });
 });
+
+describe("supervisor ports", () => {
+  it("keeps replica 0's port across scaling to zero and back, so discovery URLs stay true", async () => {
+    const project = loadProjectSource(
+      "name: ports\nservices:\n  api: { command: api }\n",
+      "/tmp/agentctl-fake/agentctl.yaml",
+    ).project!;
+    const backend = createFakeBackend();
+    supervisor = new Supervisor({
+      project,
+      backends: { process: backend },
+      tickMs: 20,
+      probe: async () => true,
+    });
+    await supervisor.start();
+    const first = await waitFor(
+      () => supervisor!.list().find((i) => i.id === "api-0" && i.state === "ready"),
+      5000,
+      "api-0",
+    );
+    supervisor.scale("api", 0);
+    await waitFor(() => (supervisor!.list().length === 0 ? true : undefined), 5000, "scaled to zero");
+    supervisor.scale("api", 1);
+    const again = await waitFor(
+      () => supervisor!.list().find((i) => i.id === "api-0" && i.state === "ready"),
+      5000,
+      "api-0 again",
+    );
+    expect(again.port).toBe(first.port);
+    expect(backend.started).toEqual(["api-0", "api-0"]);
+  });
+});
