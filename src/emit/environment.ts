@@ -11,17 +11,29 @@ export interface Addressing {
   resourceHost(name: string): string;
 }
 
-/** The plain (non-secret) environment of one service, in a stable order. */
+/** Every service's discovery variable, the same for all services of a project. */
+export function discoveryEnvironment(
+  project: ResolvedProject,
+  addressing: Addressing,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const other of project.services) env[other.discoveryVariable] = addressing.serviceUrl(other);
+  return env;
+}
+
+/** The plain (non-secret) environment of one service, in a stable order; `shared: false` leaves out
+ *  the discovery variables for targets that set them once for all services. */
 export function serviceEnvironment(
   project: ResolvedProject,
   service: ResolvedService,
   addressing: Addressing,
+  options: { shared?: boolean } = {},
 ): Record<string, string> {
   const env: Record<string, string> = {
     AGENTCTL_SERVICE_NAME: service.name,
     PORT: String(containerPort),
+    ...(options.shared === false ? {} : discoveryEnvironment(project, addressing)),
   };
-  for (const other of project.services) env[other.discoveryVariable] = addressing.serviceUrl(other);
   for (const resource of project.resources) {
     if (!service.uses.includes(resource.name) && !service.dependsOn.includes(resource.name)) continue;
     const url = resource.external ?? resourceRuntime(resource).url(addressing.resourceHost(resource.name));

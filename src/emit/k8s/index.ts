@@ -2,11 +2,12 @@
 // sets the namespace (so `kubectl apply -k <dir>` deploys everything). No Secret is emitted: services
 // read secrets through secretKeyRef, and `deploy --apply` creates the Secret from the environment.
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { ResolvedProject } from "../../project/resolve.js";
-import { runResources } from "../environment.js";
+import { discoveryEnvironment, runResources } from "../environment.js";
 import { containerPort, type EmitOptions, type EmittedFile, exposedServices, yamlFile } from "../files.js";
-import { commonLabels, namespaceOf, secretName } from "./names.js";
+import { commonLabels, discoveryConfigMap, kubernetesAddressing, namespaceOf, secretName } from "./names.js";
 import { resourceObjects } from "./stateful.js";
 import { serviceObjects } from "./workload.js";
 
@@ -28,6 +29,16 @@ export function emitKubernetes(project: ResolvedProject, options: EmitOptions = 
     },
   };
   files.push(yamlFile(project, "namespace.yaml", [ns]));
+  const discovery: IConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: discoveryConfigMap(project),
+      labels: commonLabels(project, discoveryConfigMap(project), "discovery"),
+    },
+    data: discoveryEnvironment(project, kubernetesAddressing),
+  };
+  files.push(yamlFile(project, "discovery.yaml", [discovery]));
   for (const resource of runResources(project)) {
     files.push(yamlFile(project, `${resource.name}.yaml`, resourceObjects(project, resource)));
   }

@@ -1,6 +1,18 @@
 // Names, labels and images shared by every Kubernetes object agentctl emits.
 import type { ResolvedProject, ResolvedService } from "../../project/resolve.js";
-import type { EmitOptions } from "../files.js";
+import type { Addressing } from "../environment.js";
+import { containerPort, type EmitOptions } from "../files.js";
+
+/** In-cluster addresses: Service DNS names in the same namespace. */
+export const kubernetesAddressing: Addressing = {
+  serviceUrl: (service) => `http://${service.name}:${containerPort}`,
+  resourceHost: (name) => name,
+};
+
+/** The ConfigMap holding every service's discovery variable, shared by all Deployments. */
+export function discoveryConfigMap(project: ResolvedProject): string {
+  return `${project.name}-discovery`;
+}
 
 /** The namespace: targets.k8s.namespace (else the project name), suffixed with -<env> for --env. */
 export function namespaceOf(project: ResolvedProject, options: EmitOptions): string {

@@ -11,7 +11,16 @@ import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { ResolvedProbe, ResolvedProject, ResolvedService } from "../../project/resolve.js";
 import { serviceEnvironment } from "../environment.js";
 import { containerPort, type EmitOptions } from "../files.js";
-import { commonLabels, imageOf, imageTag, seconds, secretName, selectorLabels } from "./names.js";
+import {
+  commonLabels,
+  discoveryConfigMap,
+  imageOf,
+  imageTag,
+  kubernetesAddressing,
+  seconds,
+  secretName,
+  selectorLabels,
+} from "./names.js";
 
 const defaultRequests = { cpu: "100m", memory: "128Mi" };
 const defaultLimits = { cpu: "500m", memory: "256Mi" };
@@ -40,10 +49,7 @@ export function serviceObjects(
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: `${service.name}-env`, labels },
-    data: serviceEnvironment(project, service, {
-      serviceUrl: (other) => `http://${other.name}:${containerPort}`,
-      resourceHost: (name) => name,
-    }),
+    data: serviceEnvironment(project, service, kubernetesAddressing, { shared: false }),
   };
   const replicas = service.autoscale ? Math.max(service.replicas, service.autoscale.min) : service.replicas;
   const deployment: IDeployment = {
@@ -123,7 +129,11 @@ function container(project: ResolvedProject, service: ResolvedService, options: 
     image: imageOf(project, service, options),
     imagePullPolicy: "IfNotPresent",
     ports: [{ name: "http", containerPort, protocol: "TCP" }],
-    envFrom: [{ configMapRef: { name: `${service.name}-env` } }],
+    // Later sources win: the service's own values over the shared discovery variables.
+    envFrom: [
+      { configMapRef: { name: discoveryConfigMap(project) } },
+      { configMapRef: { name: `${service.name}-env` } },
+    ],
     env:
       service.secrets.length > 0
         ? service.secrets.map((secret) => ({

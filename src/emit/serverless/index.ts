@@ -31,7 +31,7 @@ export function emitServerless(project: ResolvedProject, options: EmitOptions = 
   const skipped = project.services.filter((service) => service.replicas > 0 && !services.includes(service));
   const memory = services.find((service) => service.template === "memory");
   const functions: Record<string, unknown> = {};
-  for (const service of services) functions[service.name] = lambdaFunction(project, service, services);
+  for (const service of services) functions[service.name] = lambdaFunction(project, service);
   const document = {
     service: project.name,
     frameworkVersion: "3",
@@ -44,6 +44,8 @@ export function emitServerless(project: ResolvedProject, options: EmitOptions = 
       memorySize: settings.memorySize,
       timeout: settings.timeout,
       logRetentionInDays: 14,
+      // Discovery is the same for every function: set once here rather than in each function.
+      environment: discoveryVariables(services),
       iam: memory
         ? {
             role: {
@@ -92,24 +94,12 @@ export function emitServerless(project: ResolvedProject, options: EmitOptions = 
   return [yamlFile(project, "serverless.yml", [document])];
 }
 
-function lambdaFunction(
-  project: ResolvedProject,
-  service: ResolvedService,
-  services: ResolvedService[],
-): Record<string, unknown> {
+function lambdaFunction(project: ResolvedProject, service: ResolvedService): Record<string, unknown> {
   const routed = service.routes.length > 0;
   const environment: Record<string, unknown> = {
     AGENTCTL_SERVICE_NAME: service.name,
     NODE_OPTIONS: "--enable-source-maps",
   };
-  for (const other of services) {
-    environment[other.discoveryVariable] = {
-      "Fn::Join": [
-        "",
-        [{ "Fn::GetAtt": ["HttpApi", "ApiEndpoint"] }, other.routes.length > 0 ? "" : internalPrefix(other)],
-      ],
-    };
-  }
   if (!routed) environment.AGENTCTL_LAMBDA_STRIP_PREFIX = internalPrefix(service);
   if (service.template === "memory") environment.MEMORY_TABLE = { Ref: memoryTableId };
   for (const [key, value] of Object.entries(service.env)) environment[key] = value;
@@ -128,6 +118,23 @@ function lambdaFunction(
     environment,
     events: paths.map((path) => ({ httpApi: { method: "*", path } })),
   };
+}
+
+/** Each service's URL on the shared HTTP API (internal services under their prefix). */
+function discoveryVariables(services: ResolvedService[]): Record<string, unknown> {
+  const environment: Record<string, unknown> = {};
+  for (const service of services) {
+    environment[service.discoveryVariable] = {
+      "Fn::Join": [
+        "",
+        [
+          { "Fn::GetAtt": ["HttpApi", "ApiEndpoint"] },
+          service.routes.length > 0 ? "" : internalPrefix(service),
+        ],
+      ],
+    };
+  }
+  return environment;
 }
 
 /** `/api` → `/api` and `/api/{proxy+}`; `/` → the catch-all route. */
