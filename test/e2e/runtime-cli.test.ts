@@ -128,9 +128,9 @@ describe("agentctl up -d and friends", () => {
 
   it("up -d fails with the reason when a service never gets ready", async () => {
     const dir = await fixture("runtime-never-ready");
-    const result = await runCli(["up", "-d", "--timeout", "3s"], { cwd: dir });
+    const result = await runCli(["up", "-d", "--timeout", "6s"], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('service "stuck" did not become ready within 3s');
+    expect(result.stderr).toContain('service "stuck" did not become ready within 6s');
     expect(await waitGone(await recordedPids(dir), 5000)).toEqual([]);
   });
 

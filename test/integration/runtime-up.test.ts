@@ -73,17 +73,17 @@ describe("up on the process runtime", () => {
 
   it("fails when a service never gets ready, with its last lines, after stopping what it started", async () => {
     const dir = await fixture("runtime-never-ready");
-    const error = await up(loadProjectIn(dir), { readyTimeoutMs: 3000 }).catch((e: unknown) => e);
+    const error = await up(loadProjectIn(dir), { readyTimeoutMs: 6000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentctlError);
     expect((error as AgentctlError).code).toBe("E_NOT_READY");
-    expect((error as Error).message).toMatch(/service "stuck" did not become ready within 3s/);
+    expect((error as Error).message).toMatch(/service "stuck" did not become ready within 6s/);
     expect((error as Error).message).toMatch(/stuck-0 \| stuck-0 listening on \d+/);
     expect(await waitGone(await recordedPids(dir), 5000)).toEqual([]);
   });
 
   it("--keep-going leaves the rest running", async () => {
     const dir = await fixture("runtime-never-ready");
-    const error = (await up(loadProjectIn(dir), { readyTimeoutMs: 2000, keepGoing: true }).catch(
+    const error = (await up(loadProjectIn(dir), { readyTimeoutMs: 5000, keepGoing: true }).catch(
       (e: unknown) => e,
     )) as {
       hosted?: { shutdown(): Promise<void>; supervisor: { list(): InstanceView[] } };
