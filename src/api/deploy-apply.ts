@@ -80,7 +80,7 @@ async function applyKubernetesSecret(
   }
   await run("kubectl", ["apply", "-f", "namespace.yaml"]);
   if (names.size === 0) return;
-  const missing = [...names].filter((name) => env[name] === undefined);
+  const missing = [...names].sort().filter((name) => env[name] === undefined);
   if (missing.length > 0) {
     throw new UserError(
       "E_SECRET_MISSING",

@@ -23,6 +23,8 @@ export interface DeployOptions extends EmitOptions {
   check?: boolean;
   /** Hand the written files to the target's tool. */
   apply?: boolean;
+  /** Compose project name for --apply (default targets.compose.projectName, else the project name). */
+  projectName?: string;
   /** Environment read for secrets at apply time (default process.env). */
   environment?: NodeJS.ProcessEnv;
   /** Output of the target's tool (default: inherited). */

@@ -119,4 +119,47 @@ describe("compose output on a real engine", () => {
     },
     600_000,
   );
+
+  it.skipIf(!engine && !required)(
+    "deploy --apply runs docker-compose up -d --build from the output folder",
+    async () => {
+      expect(engine, "AGENTCTL_REQUIRE_DOCKER=1 but no Docker engine or docker-compose").toBe(true);
+      const baseImage = ensureBaseImage();
+      const file = materializeFixture("deploy-demo", join(temp, "apply-project"), (source) =>
+        source.replace(/\n {4}uses: \[redis\]/, "").replace(/\nresources:[\s\S]*$/, "\n"),
+      );
+      const project = loadProjectOrThrow({ file, env: {} });
+      composeDir = join(temp, "apply-out");
+      const port = await freePort();
+      // Only docker-compose on PATH (Debian has no compose plugin), so the fallback candidate is used;
+      // --base-image makes the offline image the Dockerfiles' BASE_IMAGE default.
+      env = {
+        PATH: "/usr/bin:/bin",
+        HOME: temp,
+        AGENTCTL_GATEWAY_PORT: String(port),
+        GATEWAY_API_KEYS: "",
+        LLM_API_KEY: "",
+      };
+      const output: string[] = [];
+      const result = await deploy(project, {
+        target: "compose",
+        out: composeDir,
+        apply: true,
+        baseImage,
+        projectName,
+        labels: { "agentctl.test": "1" },
+        environment: env,
+        onOutput: (chunk) => output.push(chunk),
+      });
+      expect(result.applied?.program).toBe("docker-compose");
+      const health = await fetch(`http://127.0.0.1:${port}/api/health`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(health.status, output.join("")).toBe(200);
+      const down = compose(["down", "-v", "--rmi", "local", "--remove-orphans", "-t", "5"], 120_000);
+      expect(down.status, down.stderr).toBe(0);
+      composeDir = undefined;
+    },
+    600_000,
+  );
 });
