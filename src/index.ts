@@ -1,6 +1,7 @@
 // The programmatic API: the same functions the CLI commands call.
 export { build, selectServices } from "./api/build.js";
 export { call, callBatch } from "./api/call.js";
+export { type DeployOptions, type DeployResult, deploy } from "./api/deploy.js";
 export { down } from "./api/down.js";
 export { logs } from "./api/logs.js";
 export { ps } from "./api/ps.js";
@@ -10,6 +11,9 @@ export { scale } from "./api/scale.js";
 export { schema } from "./api/schema.js";
 export { up, upDetached } from "./api/up.js";
 export { validate } from "./api/validate.js";
+export type { EmitOptions, EmittedFile } from "./emit/files.js";
+export { checkManifests } from "./emit/k8s/check.js";
+export { findTarget, type Target, targets } from "./emit/targets.js";
 export { AgentctlError, ConfigError, InternalError, UserError } from "./errors.js";
 export { findProjectFile, loadProject, loadProjectOrThrow } from "./project/load.js";
 export type { ResolvedProject, ResolvedService } from "./project/resolve.js";
