@@ -139,10 +139,13 @@ export function createProcessBackend(): Backend {
     },
 
     async reap(handle) {
-      if (handle.pid === undefined) return [];
-      // Members of the instance's group that started after it: the leader, its children and grandchildren,
-      // never an unrelated process that later received the same pid.
-      const members = processGroupMembers(handle.pid, handle.startTime ?? Number.MAX_SAFE_INTEGER);
+      // Without a recorded start time nothing can be proven ours.
+      if (handle.pid === undefined || handle.startTime === undefined) return [];
+      // A live leader with another start time means the pid was reused: nothing of that group is ours.
+      // A dead leader's group id cannot be reused while any member lives, so its members are ours.
+      const leader = readProcessStat(handle.pid);
+      if (leader && leader.startTime !== handle.startTime) return [];
+      const members = processGroupMembers(handle.pid, handle.startTime);
       if (members.length === 0) return [];
       for (const pid of members) {
         try {
@@ -150,9 +153,9 @@ export function createProcessBackend(): Backend {
         } catch {}
       }
       const deadline = Date.now() + 3_000;
-      while (Date.now() < deadline && processGroupMembers(handle.pid, handle.startTime ?? 0).length > 0)
+      while (Date.now() < deadline && processGroupMembers(handle.pid, handle.startTime).length > 0)
         await new Promise((resolve) => setTimeout(resolve, 50));
-      for (const pid of processGroupMembers(handle.pid, handle.startTime ?? 0)) {
+      for (const pid of processGroupMembers(handle.pid, handle.startTime)) {
         try {
           process.kill(pid, "SIGKILL");
         } catch {}
