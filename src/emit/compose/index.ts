@@ -21,7 +21,7 @@ export const composeNetwork = "agentctl";
 
 /** Emits docker-compose.yml and the build contexts. */
 export function emitCompose(project: ResolvedProject, options: EmitOptions = {}): EmittedFile[] {
-  const exposed = new Set(exposedServices(project).map((service) => service.name));
+  const hostPorts = publishedPorts(project);
   const labels = { "agentctl.project": project.name, ...options.labels };
   const services: Record<string, unknown> = {};
   const files: EmittedFile[] = [];
@@ -44,7 +44,7 @@ export function emitCompose(project: ResolvedProject, options: EmitOptions = {})
   }
   for (const service of project.services) {
     if (service.replicas === 0) continue;
-    services[service.name] = composeService(project, service, exposed.has(service.name), labels);
+    services[service.name] = composeService(project, service, hostPorts.get(service.name), labels);
     if (service.entry && !service.image) files.push(dockerfile(project, service, options));
   }
   const document = {
@@ -58,7 +58,7 @@ export function emitCompose(project: ResolvedProject, options: EmitOptions = {})
 function composeService(
   project: ResolvedProject,
   service: ResolvedService,
-  exposed: boolean,
+  hostPort: number | undefined,
   labels: Record<string, string>,
 ): Record<string, unknown> {
   const environment = serviceEnvironment(project, service, {
@@ -80,9 +80,7 @@ function composeService(
   return {
     ...imageOrBuild(project, service, labels),
     environment,
-    ports: exposed
-      ? [`127.0.0.1:\${${portVariable}:-${service.port ?? containerPort}}:${containerPort}`]
-      : undefined,
+    ports: hostPort === undefined ? undefined : [publishedPort(portVariable, hostPort, service.replicas)],
     healthcheck: {
       test: ["CMD", "node", "-e", probeScript(service.health.path)],
       interval: duration(service.health.intervalMs),
@@ -127,6 +125,37 @@ function imageOrBuild(project: ResolvedProject, service: ResolvedService, labels
     );
   }
   return { build: { context: `./${service.name}`, labels } };
+}
+
+/** Host ports of exposed services: `port` when set, else the next free one from 8080 on. */
+function publishedPorts(project: ResolvedProject): Map<string, number> {
+  const exposed = exposedServices(project).filter((service) => service.replicas > 0);
+  const taken = new Set<number>();
+  for (const service of exposed) {
+    if (service.port) for (let i = 0; i < service.replicas; i++) taken.add(service.port + i);
+  }
+  const ports = new Map<string, number>();
+  let next = containerPort;
+  for (const service of exposed) {
+    if (service.port) {
+      ports.set(service.name, service.port);
+      continue;
+    }
+    const fits = (start: number) =>
+      Array.from({ length: service.replicas }, (_, i) => start + i).every((p) => !taken.has(p));
+    while (!fits(next)) next += 1;
+    ports.set(service.name, next);
+    for (let i = 0; i < service.replicas; i++) taken.add(next + i);
+    next += service.replicas;
+  }
+  return ports;
+}
+
+// On 127.0.0.1 only: exposing to the network is a decision for whoever runs it. Replicas each need a
+// host port, so a replicated service gets a range (fixed; the variable overrides single ports only).
+function publishedPort(variable: string, hostPort: number, replicas: number): string {
+  if (replicas > 1) return `127.0.0.1:${hostPort}-${hostPort + replicas - 1}:${containerPort}`;
+  return `127.0.0.1:\${${variable}:-${hostPort}}:${containerPort}`;
 }
 
 /** A health probe that needs only node (slim images have no curl or wget). */
