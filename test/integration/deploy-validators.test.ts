@@ -3,17 +3,23 @@
 // HOME and no AWS variables). ${ssm:…} references need AWS to resolve, so they are replaced by a
 // placeholder before `print`; their form is checked separately.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { deploy } from "../../src/api/deploy.js";
 import { emitCompose } from "../../src/emit/compose/index.js";
 import type { EmittedFile } from "../../src/emit/files.js";
 import { emitServerless } from "../../src/emit/serverless/index.js";
-import { deployFixtures, loadFixture } from "../support/deploy-fixtures.js";
+import { loadProjectOrThrow } from "../../src/project/load.js";
+import { deployFixtures, expectedDir, loadFixture, materializeFixture } from "../support/deploy-fixtures.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation read back from JSON
+type CfnProperties = Record<string, any>;
 
 const dockerCompose = "/usr/bin/docker-compose";
+const kubectl = "/usr/bin/kubectl";
 const serverlessBin = fileURLToPath(new URL("../../node_modules/.bin/serverless", import.meta.url));
 const temp = mkdtempSync(join(tmpdir(), "agentctl-validators-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -68,5 +74,63 @@ describe.each(deployFixtures)("%s", (fixture) => {
       expect(printed.provider.runtime).toMatch(/^nodejs(2[0-9])\.x$/);
     },
     30_000,
+  );
+
+  it.skipIf(!existsSync(kubectl))("kubectl kustomize (offline) builds the kustomization", () => {
+    const output = execFileSync(kubectl, ["kustomize", expectedDir(fixture, "k8s")], { encoding: "utf8" });
+    const project = loadFixture(fixture);
+    const namespace = project.targets.k8s.namespace ?? project.name;
+    const namespaces = [...output.matchAll(/^ {2}namespace: (\S+)$/gm)].map((match) => match[1]);
+    expect(namespaces.length).toBeGreaterThan(5);
+    expect(new Set(namespaces)).toEqual(new Set([namespace]));
+    expect(output).toContain("kind: Deployment");
+  });
+
+  it.skipIf(!existsSync(serverlessBin))(
+    "serverless@3 packages the written output into CloudFormation",
+    async () => {
+      const file = materializeFixture(fixture, join(temp, fixture, "package-project"));
+      const out = join(temp, fixture, "package-out");
+      const project = loadProjectOrThrow({ file, env: {} });
+      await deploy(project, { target: "serverless", out });
+      const yml = join(out, "serverless.yml");
+      writeFileSync(
+        yml,
+        readFileSync(yml, "utf8").replace(/\$\{ssm:[^}]*\}[^}]*\}/g, "resolved-from-ssm-at-deploy"),
+      );
+      mkdirSync(join(out, "home"), { recursive: true });
+      const env = {
+        PATH: process.env.PATH,
+        HOME: join(out, "home"),
+        SLS_TELEMETRY_DISABLED: "1",
+        SLS_NOTIFICATIONS_MODE: "off",
+      };
+      execFileSync(serverlessBin, ["package"], { cwd: out, env, encoding: "utf8" });
+      const template = JSON.parse(
+        readFileSync(join(out, ".serverless/cloudformation-template-update-stack.json"), "utf8"),
+      );
+      const resources = template.Resources as Record<
+        string,
+        { Type: string; Properties: Record<string, any> }
+      >;
+      // The discovery variables point at the HTTP API the framework creates under this logical id.
+      expect(resources.HttpApi?.Type).toBe("AWS::ApiGatewayV2::Api");
+      const routes = Object.values(resources)
+        .filter((resource) => resource.Type === "AWS::ApiGatewayV2::Route")
+        .map((resource) => resource.Properties.RouteKey);
+      expect(routes).toContain("ANY /api/{proxy+}");
+      const functions = Object.values(resources).filter(
+        (resource) => resource.Type === "AWS::Lambda::Function",
+      );
+      for (const fn of functions) expect(fn.Properties.Runtime).toBe("nodejs20.x");
+      expect(functions).toHaveLength(
+        project.services.filter((service) => service.entry && !service.image).length,
+      );
+      const statements = resources.IamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement;
+      const actions: string[] = statements.flatMap((statement: { Action: string[] }) => statement.Action);
+      expect(actions.every((action) => /^(logs|dynamodb):[A-Za-z]+$/.test(action))).toBe(true);
+      expect(resources.MemoryTable?.Type).toBe("AWS::DynamoDB::Table");
+    },
+    60_000,
   );
 });
