@@ -109,10 +109,7 @@ describe.each(deployFixtures)("%s", (fixture) => {
       const template = JSON.parse(
         readFileSync(join(out, ".serverless/cloudformation-template-update-stack.json"), "utf8"),
       );
-      const resources = template.Resources as Record<
-        string,
-        { Type: string; Properties: Record<string, any> }
-      >;
+      const resources = template.Resources as Record<string, { Type: string; Properties: CfnProperties }>;
       // The discovery variables point at the HTTP API the framework creates under this logical id.
       expect(resources.HttpApi?.Type).toBe("AWS::ApiGatewayV2::Api");
       const routes = Object.values(resources)
