@@ -7,7 +7,7 @@ export const deployCommand = defineCommand({
   usage: "deploy",
   summary: "generate Compose, Kubernetes or Serverless files from agentctl.yaml, and optionally apply them",
   description:
-    "Write the target's files to --out (default deploy/<target>): compose (docker-compose.yml + build contexts), k8s (manifests + kustomization.yaml), serverless (serverless.yml + Lambda bundles). --env NAME names an environment: the k8s namespace gets a -NAME suffix, the compose project too, and it is the serverless stage. --apply runs docker compose up -d, kubectl apply -k or serverless deploy.",
+    "Write the target's files to --out (default deploy/<target>): compose (docker-compose.yml + build contexts), k8s (manifests + kustomization.yaml), serverless (serverless.yml + Lambda bundles). --env NAME names an environment: the k8s namespace gets a -NAME suffix, the compose project too, it is the serverless stage, and .env.NAME (beside agentctl.yaml) adds values for ${VAR} interpolation and secrets, under the process environment. --apply runs docker compose up -d, kubectl apply -k or serverless deploy.",
   examples: [
     { command: "agentctl deploy --target compose", description: "write deploy/compose" },
     { command: "agentctl deploy --target k8s --dry-run", description: "print the manifests" },
@@ -23,7 +23,10 @@ export const deployCommand = defineCommand({
   options: [
     { flags: "-t, --target <target>", description: "compose, k8s or serverless" },
     { flags: "-o, --out <dir>", description: "output folder (default deploy/<target>)" },
-    { flags: "--env <name>", description: "environment name: namespace/project suffix, serverless stage" },
+    {
+      flags: "--env <name>",
+      description: "environment name: namespace/project suffix, serverless stage; reads .env.<name> too",
+    },
     {
       flags: "--registry <registry>",
       description: "image registry for k8s and serverless (default targets.k8s.registry)",
@@ -41,7 +44,13 @@ export const deployCommand = defineCommand({
     if (typeof options.target !== "string") {
       throw new UserError("E_NO_TARGET", "deploy needs --target: compose, k8s or serverless");
     }
-    const project = loadProjectOrThrow({ file: context.globals.file, cwd: context.cwd, env: context.env });
+    const { deployEnvironment } = await import("../api/deploy-env.js");
+    const environment = deployEnvironment(options.env as string | undefined, {
+      file: context.globals.file,
+      cwd: context.cwd,
+      environment: context.env,
+    });
+    const project = loadProjectOrThrow({ file: context.globals.file, cwd: context.cwd, env: environment });
     const result = await deploy(project, {
       target: options.target,
       out: typeof options.out === "string" ? options.out : undefined,
@@ -52,7 +61,7 @@ export const deployCommand = defineCommand({
       dryRun: Boolean(options.dryRun),
       check: Boolean(options.check),
       apply: Boolean(options.apply),
-      environment: context.env,
+      environment,
       onOutput: (chunk) => context.stderr.write(chunk),
     });
     const paint = painter(colourEnabled(context));

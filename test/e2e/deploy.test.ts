@@ -58,6 +58,29 @@ describe("agentctl deploy", () => {
     expect(unknown.stderr).toContain('target "nomad" is not supported; targets are compose, k8s, serverless');
   });
 
+  it("reads .env.<name> for interpolation with --env, under the process environment", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const yaml = join(cwd, "agentctl.yaml");
+    const original = readFileSync(yaml, "utf8");
+    writeFileSync(yaml, original.replace("LLM_MODEL: gpt-4o-mini", "LLM_MODEL: ${MODEL_NAME:-gpt-4o-mini}"));
+    writeFileSync(join(cwd, ".env.prod"), "MODEL_NAME=gpt-prod\n");
+    try {
+      const prod = await runCli(["deploy", "-t", "k8s", "--env", "prod", "--dry-run"], { cwd });
+      expect(prod.stdout).toMatch(/^ {2}LLM_MODEL: gpt-prod$/m);
+      const shell = await runCli(["deploy", "-t", "k8s", "--env", "prod", "--dry-run"], {
+        cwd,
+        env: { MODEL_NAME: "from-shell" },
+      });
+      expect(shell.stdout).toMatch(/^ {2}LLM_MODEL: from-shell$/m);
+      const bad = await runCli(["deploy", "-t", "k8s", "--env", "Prod!", "--dry-run"], { cwd });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--env expects a short lower-case name like "staging", got "Prod!"');
+    } finally {
+      writeFileSync(yaml, original);
+      rmSync(join(cwd, ".env.prod"));
+    }
+  });
+
   it("explains a missing tool on --apply", async () => {
     const result = await runCli(["deploy", "-t", "serverless", "--apply"], {
       cwd,
