@@ -1,6 +1,7 @@
 // Kubernetes output against the official OpenAPI schemas (kubernetes-models) and the lint of check.ts,
 // plus what the schemas miss (no emitted Secret, selectors matching pods). Unknown fields are caught at
 // compile time instead: the emitters build every object with kubernetes-models' TypeScript interfaces.
+import type { IContainer } from "kubernetes-models/v1/Container";
 import { describe, expect, it } from "vitest";
 import { checkManifests, checkObjects, manifestObjects } from "../../src/emit/k8s/check.js";
 import { emitKubernetes } from "../../src/emit/k8s/index.js";
@@ -46,6 +47,31 @@ describe.each(deployFixtures)("kubernetes output of %s", (fixture) => {
     for (const file of files)
       if (file !== kustomization) expect(kustomization.contents).toContain(`- ${file.path}`);
     expect(kustomization.contents).toMatch(/^namespace: [a-z-]+$/m);
+  });
+});
+
+describe("unknown fields", () => {
+  it("are missed by the runtime validator but rejected by the types the emitters are built with", async () => {
+    const { Deployment } = await import("kubernetes-models/apps/v1/Deployment");
+    const withTypo = {
+      metadata: { name: "typo" },
+      spec: {
+        selector: { matchLabels: { app: "typo" } },
+        template: {
+          metadata: { labels: { app: "typo" } },
+          spec: { containers: [{ name: "typo", image: "x:1", imagePullPolicyy: "Always" }] },
+        },
+      },
+    };
+    // The OpenAPI validation lets the misspelt field through…
+    expect(() => new Deployment(withTypo as never).validate()).not.toThrow();
+    // …while an object literal typed as in the emitters does not compile (tsc checks this line).
+    const container: IContainer = {
+      name: "typo",
+      // @ts-expect-error imagePullPolicyy is not a Container field
+      imagePullPolicyy: "Always",
+    };
+    expect(container.name).toBe("typo");
   });
 });
 
