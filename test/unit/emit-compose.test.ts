@@ -15,6 +15,9 @@ const schemaFile = fileURLToPath(
 // Its $schema spells draft-07 as https://…/schema (no #), which Ajv does not know by that name; the
 // schema body is plain draft-07, so Ajv's default draft-07 meta-schema applies.
 const { $schema: _draft, ...schema } = JSON.parse(readFileSync(schemaFile, "utf8"));
+// biome-ignore lint/suspicious/noExplicitAny: compose services read back from YAML
+type ComposeService = Record<string, any>;
+
 const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
 
 describe.each(deployFixtures)("compose output of %s", (fixture) => {
@@ -35,7 +38,7 @@ describe.each(deployFixtures)("compose output of %s", (fixture) => {
   it("has no version key, one network, healthchecks behind every service_healthy, existing depends_on", () => {
     expect(compose.version).toBeUndefined();
     expect(Object.keys(compose.networks)).toHaveLength(1);
-    for (const [name, service] of Object.entries<Record<string, any>>(compose.services)) {
+    for (const [name, service] of Object.entries<ComposeService>(compose.services)) {
       for (const [dependency, how] of Object.entries<{ condition: string }>(service.depends_on ?? {})) {
         expect(compose.services[dependency], `${name} depends on ${dependency}`).toBeDefined();
         if (how.condition === "service_healthy")
@@ -46,7 +49,7 @@ describe.each(deployFixtures)("compose output of %s", (fixture) => {
   });
 
   it("publishes only exposed services, on 127.0.0.1, and passes secrets by interpolation only", () => {
-    const published = Object.entries<Record<string, any>>(compose.services).filter(([, s]) => s.ports);
+    const published = Object.entries<ComposeService>(compose.services).filter(([, s]) => s.ports);
     for (const [, service] of published)
       for (const port of service.ports) expect(port).toMatch(/^127\.0\.0\.1:/);
     expect(published.map(([name]) => name)).toContain("gateway");
