@@ -2,7 +2,7 @@
 // killed supervisor left behind, or say that nothing is running.
 import { connectControl } from "../client/control.js";
 import type { ResolvedProject } from "../project/resolve.js";
-import { createProcessBackend } from "../runtime/process.js";
+import { createBackends } from "../runtime/backends.js";
 import { isSameProcess } from "../runtime/process-table.js";
 import { type ReapReport, reapLeftovers } from "../runtime/reap.js";
 
@@ -34,6 +34,6 @@ export async function down(project: ResolvedProject): Promise<DownResult> {
     while (Date.now() < deadline && isSameProcess(client.pid, undefined))
       await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const reaped = await reapLeftovers(project.stateDir, { process: createProcessBackend() });
+  const reaped = await reapLeftovers(project.stateDir, createBackends(project));
   return { stopped, reaped, nothingRunning: !client && reaped.killed === 0 };
 }

@@ -9,6 +9,7 @@ import { AgentctlError } from "../errors.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import { stateFiles } from "../project/state-files.js";
 import type { Backend } from "../runtime/backend.js";
+import { createBackends } from "../runtime/backends.js";
 import {
   defaultReadyTimeoutMs,
   type HostedProject,
@@ -17,7 +18,6 @@ import {
 } from "../runtime/host.js";
 import { missingSecrets } from "../runtime/instance-spec.js";
 import { defaultMaxLogBytes, type LogLine } from "../runtime/logs.js";
-import { createProcessBackend } from "../runtime/process.js";
 import { isSameProcess } from "../runtime/process-table.js";
 import { type ReapReport, reapLeftovers } from "../runtime/reap.js";
 import { readState, supervisorAlive } from "../runtime/state.js";
@@ -51,7 +51,7 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
   await buildWithProgress(project, options);
   const hosted = await hostProject({
     project,
-    backends: options.backends ?? { process: createProcessBackend() },
+    backends: options.backends ?? createBackends(project),
     env: options.env,
     onLine: options.onLine,
     onInstanceChange: options.onInstanceChange,
@@ -111,7 +111,7 @@ export async function upDetached(
     );
   // Leftovers of a killed supervisor are reaped here, so that the user sees it (the child's output
   // goes to a file).
-  const reaped = await reapLeftovers(project.stateDir, { process: createProcessBackend() });
+  const reaped = await reapLeftovers(project.stateDir, createBackends(project));
   if (reaped.killed > 0) options.onProgress?.(describeReaped(reaped));
   await buildWithProgress(project, options);
   const logDir = stateFiles(project.stateDir).logs;
