@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type ControlStatus, connectControl } from "../client/control.js";
 import { AgentctlError } from "../errors.js";
@@ -23,6 +24,7 @@ import { type ReapReport, reapLeftovers } from "../runtime/reap.js";
 import { readState, supervisorAlive } from "../runtime/state.js";
 import type { InstanceView } from "../runtime/supervisor.js";
 import { build } from "./build.js";
+import { type ProjectRouter, startProjectRouter } from "./project-router.js";
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -42,6 +44,14 @@ export interface UpOptions {
   trafficFigures?: () => Record<string, TrafficFigures>;
   /** Backends by runtime name; default: the process backend. */
   backends?: Partial<Record<string, Backend>>;
+  /**
+   * The project's router (default on): every service behind <router>/<service>, discovery URLs
+   * pointing at it, its figures in the dashboard. `false` leaves it out (discovery then points at
+   * replica 0); a caller's own `discoveryUrl` also leaves it out.
+   */
+  router?: boolean;
+  /** A JSON line per proxied request: appended to this file, to this stream, or to stdout when `true`. */
+  accessLog?: string | Writable | boolean;
 }
 
 /** Builds and runs the project here; resolves once everything is ready (or fails, having stopped it). */
@@ -49,16 +59,29 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
   for (const missing of missingSecrets(project, options.env ?? process.env))
     options.onProgress?.(`warning: secret ${missing} is set neither in the environment nor in .env`);
   await buildWithProgress(project, options);
-  const hosted = await hostProject({
-    project,
-    backends: options.backends ?? createBackends(project),
-    env: options.env,
-    onLine: options.onLine,
-    onInstanceChange: options.onInstanceChange,
-    discoveryUrl: options.discoveryUrl,
-    statusSections: options.statusSections,
-    trafficFigures: options.trafficFigures,
-  });
+  const routed = options.router !== false && !options.discoveryUrl;
+  // Refuse a second `up` before the router takes the port, so the user hears the real reason.
+  if (routed) refuseWhenRunning(project);
+  const router = routed ? await startProjectRouter(project, { accessLog: options.accessLog }) : undefined;
+  if (router) options.onProgress?.(`router listening on ${router.router.url}`);
+  let hosted: HostedProject;
+  try {
+    hosted = await hostProject({
+      project,
+      backends: options.backends ?? createBackends(project),
+      env: options.env,
+      onLine: options.onLine,
+      onInstanceChange: both(router?.onInstanceChange, options.onInstanceChange),
+      onInstanceStopping: router?.onInstanceStopping,
+      discoveryUrl: router?.discoveryUrl ?? options.discoveryUrl,
+      statusSections: () => ({ ...router?.statusSections(), ...options.statusSections?.() }),
+      trafficFigures: options.trafficFigures ?? router?.trafficFigures,
+    });
+  } catch (error) {
+    await router?.close();
+    throw error;
+  }
+  if (router) hosted = withRouter(hosted, router);
   if (hosted.reaped.killed > 0) options.onProgress?.(describeReaped(hosted.reaped));
 
   options.onProgress?.("waiting for services to be ready");
@@ -87,6 +110,38 @@ async function buildWithProgress(project: ResolvedProject, options: UpOptions): 
   });
 }
 
+function both<T>(a?: (value: T) => void, b?: (value: T) => void): ((value: T) => void) | undefined {
+  if (!a || !b) return a ?? b;
+  return (value) => {
+    a(value);
+    b(value);
+  };
+}
+
+// The router outlives the last instance: it closes after the supervisor stopped everything.
+function withRouter(hosted: HostedProject, router: ProjectRouter): HostedProject {
+  const closed = hosted.closed.then(() => router.close());
+  return {
+    ...hosted,
+    routerUrl: router.router.url,
+    closed,
+    shutdown: async () => {
+      await hosted.shutdown();
+      await router.close();
+    },
+  };
+}
+
+function refuseWhenRunning(project: ResolvedProject): void {
+  const existing = readState(project.stateDir);
+  if (supervisorAlive(existing))
+    throw new AgentctlError(
+      "E_ALREADY_RUNNING",
+      `agentctl up is already running for this project (pid ${existing!.supervisor!.pid})`,
+      { hint: "Use `agentctl ps` to see it, or `agentctl down` to stop it first." },
+    );
+}
+
 function describeReaped(reaped: ReapReport): string {
   const list = reaped.instances.map((i) => `${i.id} (pid ${i.pids.join(", ")})`).join(", ");
   return `reaped ${reaped.killed} leftover process(es) of an agentctl that was killed: ${list}`;
@@ -98,17 +153,12 @@ export const agentctlBin = fileURLToPath(new URL("../../bin/agentctl.js", import
 /** Starts `agentctl up` in the background and resolves with its status once everything is ready. */
 export async function upDetached(
   project: ResolvedProject,
-  options: Pick<UpOptions, "env" | "keepGoing" | "readyTimeoutMs" | "onProgress"> = {},
+  options: Pick<UpOptions, "env" | "keepGoing" | "readyTimeoutMs" | "onProgress"> & {
+    /** The access log file of the background router. */
+    accessLog?: string;
+  } = {},
 ): Promise<ControlStatus> {
-  const existing = readState(project.stateDir);
-  if (supervisorAlive(existing))
-    throw new AgentctlError(
-      "E_ALREADY_RUNNING",
-      `agentctl up is already running for this project (pid ${existing!.supervisor!.pid})`,
-      {
-        hint: "Use `agentctl ps` to see it, or `agentctl down` to stop it first.",
-      },
-    );
+  refuseWhenRunning(project);
   // Leftovers of a killed supervisor are reaped here, so that the user sees it (the child's output
   // goes to a file).
   const reaped = await reapLeftovers(project.stateDir, createBackends(project));
@@ -133,6 +183,7 @@ export async function upDetached(
     `${timeoutMs}ms`,
   ];
   if (options.keepGoing) args.push("--keep-going");
+  if (options.accessLog) args.push("--access-log", options.accessLog);
   const child = spawn(process.execPath, args, {
     cwd: project.root,
     detached: true,

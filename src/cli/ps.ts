@@ -17,7 +17,12 @@ export const psCommand = defineCommand({
     const result = await ps(project);
     if (context.globals.json) writeJson(context, result.instances);
     else if (!result.running) writeLines(context.stdout, "nothing is running");
-    else writeLines(context.stdout, formatInstances(result.instances));
+    else {
+      writeLines(context.stdout, formatInstances(result.instances));
+      const router = result.status?.router as { url?: string } | undefined;
+      if (router?.url)
+        writeLines(context.stdout, ["", `router ${router.url}  (each service at ${router.url}/<service>)`]);
+    }
     return 0;
   },
 });

@@ -12,11 +12,20 @@ export const upCommand = defineCommand({
     { command: "agentctl up", description: "run in the foreground with the dashboard" },
     { command: "agentctl up -d", description: "run in the background; returns once all is ready" },
     { command: "agentctl up --no-ui --timeout 2m", description: "plain log lines, wait up to 2 minutes" },
+    {
+      command: "agentctl up -d --access-log",
+      description: "also log every routed request as JSON to .agentctl/logs/access.log",
+    },
   ],
   options: [
     { flags: "-d, --detach", description: "run in the background and return once everything is ready" },
     { flags: "--no-ui", description: "plain prefixed log lines instead of the dashboard" },
     { flags: "--keep-going", description: "leave the other services up when one never gets ready" },
+    {
+      flags: "--access-log [file]",
+      description:
+        "a JSON line per request through the router, to this file (default .agentctl/logs/access.log)",
+    },
     {
       flags: "--timeout <duration>",
       description: "how long to wait for everything to be ready",
@@ -30,6 +39,7 @@ export const upCommand = defineCommand({
     const project = loadProjectOrThrow({ file: context.globals.file, cwd: context.cwd, env: context.env });
     const readyTimeoutMs = parseDuration(String(options.timeout));
     const paint = painter(colourEnabled(context));
+    const accessLog = await accessLogFile(options.accessLog, project.stateDir, context.cwd);
     const progress = (message: string) =>
       writeLines(context.stderr, `${paint("dim", "agentctl:")} ${message}`);
     if (options.detach) {
@@ -39,6 +49,7 @@ export const upCommand = defineCommand({
         env: context.env,
         keepGoing: Boolean(options.keepGoing),
         readyTimeoutMs,
+        accessLog,
         onProgress: progress,
       });
       if (context.globals.json) writeJson(context, status.instances);
@@ -58,15 +69,29 @@ export const upCommand = defineCommand({
       !context.env.CI;
     if (interactive) {
       const { runDashboard } = await import("./ui/run-dashboard.js");
-      return runDashboard(project, { ...context, readyTimeoutMs, keepGoing: Boolean(options.keepGoing) });
+      return runDashboard(project, {
+        ...context,
+        readyTimeoutMs,
+        keepGoing: Boolean(options.keepGoing),
+        accessLog,
+      });
     }
     const { runPlain } = await import("./ui/run-plain.js");
     return runPlain(project, context, {
       readyTimeoutMs,
       keepGoing: Boolean(options.keepGoing),
+      accessLog,
       echoLines: !child,
       progress,
       paint,
     });
   },
 });
+
+// `--access-log` alone means the project's own log folder; a path is taken from the current directory.
+async function accessLogFile(value: unknown, stateDir: string, cwd: string): Promise<string | undefined> {
+  if (value === undefined || value === false) return undefined;
+  const { join, resolve } = await import("node:path");
+  const { stateFiles } = await import("../project/state-files.js");
+  return value === true ? join(stateFiles(stateDir).logs, "access.log") : resolve(cwd, String(value));
+}

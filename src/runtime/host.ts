@@ -22,6 +22,7 @@ export interface HostOptions {
   env?: NodeJS.ProcessEnv;
   onLine?: (line: LogLine) => void;
   onInstanceChange?: (instance: InstanceView) => void;
+  onInstanceStopping?: (instance: InstanceView) => void;
   discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
   /** Extra top-level sections of the control API's status (the router adds `router`). */
   statusSections?: () => Record<string, unknown>;
@@ -47,6 +48,8 @@ export interface HostedProject {
   closed: Promise<void>;
   /** Request figures per service when something (the router) feeds them. */
   trafficFigures?: () => Record<string, TrafficFigures>;
+  /** Where the project's router listens, when `up` started one. */
+  routerUrl?: string;
 }
 
 /** Takes the lock, reaps leftovers and starts the supervisor and its control API. */
@@ -69,6 +72,7 @@ export async function hostProject(options: HostOptions): Promise<HostedProject> 
         options.onLine?.(line);
       },
       onInstanceChange: options.onInstanceChange,
+      onInstanceStopping: options.onInstanceStopping,
     });
     const startedAt = new Date().toISOString();
     let shuttingDown: Promise<void> | undefined;

@@ -23,6 +23,8 @@ export interface SupervisorOptions {
   onLine?: (line: LogLine) => void;
   /** Every state change of an instance: the seam the router's registry plugs into. */
   onInstanceChange?: (instance: InstanceView) => void;
+  /** Called just before an instance is told to stop, so the router drains it first. */
+  onInstanceStopping?: (instance: InstanceView) => void;
   /** The URL dependents get for a service; default: its replica 0 at http://127.0.0.1:<port>. */
   discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
   tickMs?: number;
@@ -326,6 +328,7 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   private stopInstance(instance: Instance): Promise<void> {
     if (!instance.handle) return Promise.resolve();
     const grace = this.resolved(instance.view.service).gracePeriodMs;
+    if (!instance.stopping) this.options.onInstanceStopping?.({ ...instance.view });
     instance.stopping ??= this.backendForName(instance.view.service).stop(instance.handle, grace);
     return instance.stopping.then(() => {
       instance.handle = undefined;

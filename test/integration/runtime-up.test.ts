@@ -59,8 +59,12 @@ describe("up on the process runtime", () => {
     const order = events(dir).map((e) => `${e.instance} ${e.event}`);
     expect(order.indexOf("db-0 listening")).toBeLessThan(order.indexOf("api-0 started"));
     expect(order.indexOf("api-0 listening")).toBeLessThan(order.indexOf("web-0 started"));
-    const dbPort = list.find((i) => i.service === "db")!.port;
-    expect(lines).toContain(`web-0 discovery AGENTCTL_SERVICE_DB_URL=http://127.0.0.1:${dbPort}`);
+    // Discovery points at the router, which reaches the ready replica.
+    expect(hosted.routerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines).toContain(`web-0 discovery AGENTCTL_SERVICE_DB_URL=${hosted.routerUrl}/db`);
+    const routed = await fetch(`${hosted.routerUrl}/db/health`);
+    expect(routed.status).toBe(200);
+    expect(routed.headers.get("x-agentctl-instance")).toBe("db-0");
     const pids = await recordedPids(dir);
     expect(pids.length).toBe(3);
     await hosted.shutdown();

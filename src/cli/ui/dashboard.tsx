@@ -17,6 +17,8 @@ export interface DashboardData {
   progress: string[];
   instances: InstanceView[];
   traffic: Record<string, TrafficFigures>;
+  /** Where every service is reachable (<router>/<service>), once the router listens. */
+  routerUrl?: string;
   logLines: LogLine[];
   /** The service whose logs the pane shows; undefined for all. */
   selectedService?: string;
@@ -61,6 +63,13 @@ export function Dashboard({ data, logHeight = 12 }: { data: DashboardData; logHe
     <Box flexDirection="column">
       <Text>
         <Text bold>agentctl up</Text> {data.project} <Text color="cyan">{data.phase}</Text>
+        {data.routerUrl ? (
+          <Text dimColor>
+            {" "}
+            router {data.routerUrl}
+            {"/<service>"}
+          </Text>
+        ) : null}
       </Text>
       {data.progress.slice(-3).map((message, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: an append-only list; the position is the identity

@@ -60,7 +60,7 @@ export function DashboardApp(props: {
 /** Runs the project with the dashboard until quit, Ctrl-C, SIGTERM or `agentctl down`. */
 export async function runDashboard(
   project: ResolvedProject,
-  context: CommandContext & { readyTimeoutMs: number; keepGoing: boolean },
+  context: CommandContext & { readyTimeoutMs: number; keepGoing: boolean; accessLog?: string },
 ): Promise<number> {
   const store = new DashboardStore(project.name);
   const signal = context.signal;
@@ -89,6 +89,7 @@ export async function runDashboard(
       signal: abort.signal,
       keepGoing: context.keepGoing,
       readyTimeoutMs: context.readyTimeoutMs,
+      accessLog: context.accessLog,
       onProgress: (message) =>
         store.update({
           progress: [...store.data.progress, message],
@@ -105,7 +106,7 @@ export async function runDashboard(
       });
       return kept;
     });
-    store.update({ phase: "ready" });
+    store.update({ phase: "ready", routerUrl: hosted.routerUrl });
     await Promise.race([quitting, hosted.closed]);
     store.update({ phase: "stopping" });
     await hosted.shutdown();

@@ -15,6 +15,7 @@ export async function runPlain(
   options: {
     readyTimeoutMs: number;
     keepGoing: boolean;
+    accessLog?: string;
     echoLines: boolean;
     progress: (message: string) => void;
     paint: (colour: Colour, text: string) => string;
@@ -29,6 +30,7 @@ export async function runPlain(
       signal,
       keepGoing: options.keepGoing,
       readyTimeoutMs: options.readyTimeoutMs,
+      accessLog: options.accessLog,
       onProgress: options.progress,
       onLine: options.echoLines
         ? (line) => writeLines(context.stdout, formatLogLine(line, options.paint, width))
