@@ -1,8 +1,10 @@
-// The environment a service gets on a deploy target: its port and name, every service's discovery
+// The environment a service gets on a deploy target: its port, name and topics, every service's discovery
 // variable, the URLs of the resources it uses, and its own `env`. Secrets are NOT here: each target
 // passes them its own way (interpolation, secretKeyRef, SSM) so no value lands in a generated file.
+
+import { identityEnvironment, resourceEnvironment, resourcesOf } from "../project/environment.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
-import { containerPort, resourceVariable } from "./files.js";
+import { containerPort } from "./files.js";
 import { resourceRuntime } from "./resources.js";
 
 /** How a target addresses services and resources. */
@@ -30,16 +32,15 @@ export function serviceEnvironment(
   options: { shared?: boolean } = {},
 ): Record<string, string> {
   const env: Record<string, string> = {
-    AGENTCTL_SERVICE_NAME: service.name,
+    ...identityEnvironment(project, service),
     PORT: String(containerPort),
     ...(options.shared === false ? {} : discoveryEnvironment(project, addressing)),
+    ...resourceEnvironment(
+      resourcesOf(project, service),
+      (resource) =>
+        resource.external ?? resourceRuntime(resource).url(addressing.resourceHost(resource.name)),
+    ),
   };
-  for (const resource of project.resources) {
-    if (!service.uses.includes(resource.name) && !service.dependsOn.includes(resource.name)) continue;
-    const url = resource.external ?? resourceRuntime(resource).url(addressing.resourceHost(resource.name));
-    env[resource.discoveryVariable] = url;
-    env[resourceVariable(resource.kind)] = url;
-  }
   for (const [key, value] of Object.entries(service.env)) env[key] = value;
   // The memory template's file store must write somewhere writable under a read-only root filesystem;
   // a relative MEMORY_DIR (fine for local processes) would point into the read-only image.

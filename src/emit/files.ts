@@ -66,11 +66,6 @@ export function exposedServices(project: ResolvedProject): ResolvedService[] {
   return project.services.filter((service) => service.template === "gateway" || service.name === "gateway");
 }
 
-/** Conventional variables that point a service at a resource it uses, beside the discovery variable. */
-export function resourceVariable(kind: string): string {
-  return { redis: "REDIS_URL", postgres: "DATABASE_URL", nats: "NATS_URL", kafka: "KAFKA_BROKERS" }[kind]!;
-}
-
 /** Sorted copy of a record, for stable key order regardless of how it was built. */
 export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

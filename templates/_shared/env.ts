@@ -36,7 +36,7 @@ export function readString(env: Env, name: string): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-/** The service's name: AGENTCTL_SERVICE_NAME (deploy targets), AGENTCTL_SERVICE (local runtime), or `fallback`. */
+/** The service's name: AGENTCTL_SERVICE (set by every runtime and deploy target), or `fallback`. */
 export function readServiceName(env: Env, fallback: string): string {
-  return readString(env, "AGENTCTL_SERVICE_NAME") ?? readString(env, "AGENTCTL_SERVICE") ?? fallback;
+  return readString(env, "AGENTCTL_SERVICE") ?? fallback;
 }

@@ -34,7 +34,7 @@ export interface TemplateService {
 
 /** How to start a service. */
 export interface StartOptions {
-  /** AGENTCTL_SERVICE_NAME (default: the template's name). */
+  /** AGENTCTL_SERVICE (default: the template's name). */
   name?: string;
   env?: Record<string, string>;
   /** Working directory (default: a fresh temp folder). */
@@ -107,7 +107,7 @@ export function templateWorld(): TemplateWorld {
         PATH: process.env.PATH ?? "",
         PORT: String(port),
         HOST: "127.0.0.1",
-        AGENTCTL_SERVICE_NAME: name,
+        AGENTCTL_SERVICE: name,
         ...options.env,
       },
     });

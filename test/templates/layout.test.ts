@@ -78,7 +78,7 @@ describe("template layout", () => {
     };
     const dataDir = join(project, "in-process", template);
     const app = module.createApp({
-      env: { AGENTCTL_SERVICE_NAME: `in-process-${template}`, LOG_LEVEL: "error", MEMORY_DIR: dataDir },
+      env: { AGENTCTL_SERVICE: `in-process-${template}`, LOG_LEVEL: "error", MEMORY_DIR: dataDir },
     });
     // Nothing listens until serve(): the handler runs inside any server (here a throwaway one).
     const server = createServer((request, response) => void app.handle(request, response));

@@ -118,10 +118,10 @@ describe("service kit: answers", () => {
 });
 
 describe("service kit: naming", () => {
-  it("takes its name from AGENTCTL_SERVICE (the local runtime) when AGENTCTL_SERVICE_NAME is unset", async () => {
+  it("takes its name from AGENTCTL_SERVICE, which every runtime and deploy target sets", async () => {
     const service = await world.start("tool", {
       name: "ignored",
-      env: { AGENTCTL_SERVICE_NAME: "", AGENTCTL_SERVICE: "calc-runtime" },
+      env: { AGENTCTL_SERVICE: "calc-runtime" },
     });
     expect((await requestJson(`${service.url}/health`)).body.service).toBe("calc-runtime");
     expect(service.logLines()[0]).toMatchObject({ service: "calc-runtime", msg: "listening" });

@@ -2,6 +2,7 @@
 // service's esbuild bundle joined with the Lambda adapter (templates/_lambda), with httpApi events for
 // its routes. Services without routes are reached by the others under /_services/<name>/, a prefix the
 // adapter strips (AGENTCTL_LAMBDA_STRIP_PREFIX). Secrets are ${ssm:…} references, never values.
+import { identityEnvironment } from "../../project/environment.js";
 import type { ResolvedProject, ResolvedService } from "../../project/resolve.js";
 import type { EmitOptions, EmittedFile } from "../files.js";
 import { yamlFile } from "../files.js";
@@ -97,7 +98,7 @@ export function emitServerless(project: ResolvedProject, options: EmitOptions = 
 function lambdaFunction(project: ResolvedProject, service: ResolvedService): Record<string, unknown> {
   const routed = service.routes.length > 0;
   const environment: Record<string, unknown> = {
-    AGENTCTL_SERVICE_NAME: service.name,
+    ...identityEnvironment(project, service),
     NODE_OPTIONS: "--enable-source-maps",
   };
   if (!routed) environment.AGENTCTL_LAMBDA_STRIP_PREFIX = internalPrefix(service);
