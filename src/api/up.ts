@@ -58,6 +58,10 @@ export interface UpOptions {
 export async function up(project: ResolvedProject, options: UpOptions = {}): Promise<HostedProject> {
   for (const missing of missingSecrets(project, options.env ?? process.env))
     options.onProgress?.(`warning: secret ${missing} is set neither in the environment nor in .env`);
+  for (const resource of project.resources.filter((r) => !r.external))
+    options.onProgress?.(
+      `warning: resource ${resource.name} (${resource.kind}) is not started locally; set resources.${resource.name}.external to the URL of a server you run`,
+    );
   await buildWithProgress(project, options);
   const routed = options.router !== false && !options.discoveryUrl;
   // Refuse a second `up` before the router takes the port, so the user hears the real reason.
