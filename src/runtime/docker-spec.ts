@@ -2,7 +2,7 @@
 // (with discovery rewritten for the project network) and its create options. No engine calls here, so
 // all of it is tested without Docker.
 import type Docker from "dockerode";
-import { resourcesOf, resourceUrlVariable } from "../project/environment.js";
+import { identityEnvironment, resourcesOf, resourceUrlVariable } from "../project/environment.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 
 /** Labels every container, network and image of the docker runtime carries. */
@@ -45,7 +45,7 @@ export interface OmittedDiscovery {
 
 /**
  * The environment of a container: what the project declares for the service (env, secrets, PORT,
- * AGENTCTL_*, topics, the URLs of resources it uses), never the host's own variables, with every
+ * identity and topics, the URLs of resources it uses), never the host's own variables, with every
  * discovery variable pointing where a container can reach: `http://<service>:<port>` for docker services
  * (their replica 0 on the project network); process services on the host's 127.0.0.1 are unreachable
  * from a container, so their variables are left out and listed in `omitted`. HOST is 0.0.0.0 unless the
@@ -60,16 +60,19 @@ export function containerEnvironment(options: {
   peerPorts: ReadonlyMap<string, number>;
 }): { env: Record<string, string>; omitted: OmittedDiscovery[] } {
   const { project, service, env } = options;
-  const declared = new Set([...Object.keys(service.env), ...service.secrets, "PORT"]);
-  if (service.subscribe.length > 0) declared.add("SUBSCRIBE");
-  if (service.publish.length > 0) declared.add("PUBLISH");
+  const declared = new Set([
+    ...Object.keys(service.env),
+    ...service.secrets,
+    ...Object.keys(identityEnvironment(project, service)),
+    "PORT",
+    "AGENTCTL_INSTANCE",
+  ]);
   for (const resource of resourcesOf(project, service)) {
     declared.add(resource.discoveryVariable);
     declared.add(resourceUrlVariable(resource.kind));
   }
   const result: Record<string, string> = {};
-  for (const key of Object.keys(env).sort())
-    if (declared.has(key) || key.startsWith("AGENTCTL_")) result[key] = env[key]!;
+  for (const key of Object.keys(env).sort()) if (declared.has(key)) result[key] = env[key]!;
   result.HOST = service.env.HOST ?? "0.0.0.0";
   const omitted: OmittedDiscovery[] = [];
   for (const other of project.services) {
