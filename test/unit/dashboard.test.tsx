@@ -66,22 +66,28 @@ describe("Dashboard", () => {
       />,
     );
     const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    // Keys are handled asynchronously; on a loaded machine one settle may not be enough.
+    const until = async (done: () => boolean) => {
+      for (let waited = 0; !done() && waited < 3000; waited += 25)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    };
     await settle();
     app.stdin.write("\u001b[C"); // →: the first service
-    await settle();
+    await until(() => store.data.selectedService !== undefined);
     expect(store.data.selectedService).toBe("memory");
     app.stdin.write("\u001b[C");
-    await settle();
+    await until(() => store.data.selectedService !== "memory");
     expect(store.data.selectedService).toBe("agent");
+    await until(() => (app.lastFrame() ?? "").includes("logs: agent"));
     const frame = app.lastFrame() ?? "";
     expect(frame).toContain("logs: agent");
     expect(frame).toContain("hello from agent");
     expect(frame).not.toContain("tools warming up");
     app.stdin.write("r");
-    await settle();
+    await until(() => restarted.length > 0);
     expect(restarted).toEqual(["agent"]);
     app.stdin.write("q");
-    await settle();
+    await until(() => quit);
     expect(quit).toBe(true);
     app.unmount();
   });

@@ -42,17 +42,20 @@ export function DashboardApp(props: {
   const [data, setData] = useState(props.store.data);
   const { exit } = useApp();
   useEffect(() => props.store.subscribe(() => setData(props.store.data)), [props.store]);
-  const services = [...new Set(data.instances.map((i) => i.service))];
   useInput((input, key) => {
     if (input === "q" || (key.ctrl && input === "c")) {
       props.onQuit();
       exit();
       return;
     }
-    const index = data.selectedService ? services.indexOf(data.selectedService) : -1;
+    // The store, not the last rendered frame: renders are throttled, keys may come faster.
+    const current = props.store.data;
+    const services = [...new Set(current.instances.map((i) => i.service))];
+    const selected = current.selectedService;
+    const index = selected ? services.indexOf(selected) : -1;
     if (key.rightArrow || key.tab) props.store.update({ selectedService: services[index + 1] });
     if (key.leftArrow) props.store.update({ selectedService: index <= 0 ? undefined : services[index - 1] });
-    if (input === "r" && data.selectedService) props.onRestart(data.selectedService);
+    if (input === "r" && selected) props.onRestart(selected);
   });
   return <Dashboard data={data} />;
 }
