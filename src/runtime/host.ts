@@ -1,29 +1,24 @@
 // Hosting a supervisor for one project: the lock, reaping a dead predecessor's leftovers, log files,
 // state.json kept current, the control API, waiting for readiness, and one idempotent shutdown.
 import { AgentctlError } from "../errors.js";
-import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import { ensureControlToken, stateFiles } from "../project/state-files.js";
-import type { Backend } from "./backend.js";
 import { startControlServer } from "./control-server.js";
-import { type LogLine, LogStore } from "./logs.js";
+import { LogStore } from "./logs.js";
 import { serviceReady } from "./plan.js";
 import { readProcessStat } from "./process-table.js";
 import { type ReapReport, reapLeftovers } from "./reap.js";
 import { acquireLock, clearState, writeState } from "./state.js";
-import { type InstanceView, Supervisor } from "./supervisor.js";
+import { type InstanceView, Supervisor, type SupervisorOptions } from "./supervisor.js";
 
 /** How long `up` waits for everything to be ready unless told otherwise. */
 export const defaultReadyTimeoutMs = 60_000;
 
 /** Options of a hosted supervisor. */
-export interface HostOptions {
-  project: ResolvedProject;
-  backends: Partial<Record<string, Backend>>;
-  env?: NodeJS.ProcessEnv;
-  onLine?: (line: LogLine) => void;
-  onInstanceChange?: (instance: InstanceView) => void;
-  onInstanceStopping?: (instance: InstanceView) => void;
-  discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
+export interface HostOptions
+  extends Pick<
+    SupervisorOptions,
+    "project" | "backends" | "env" | "onLine" | "onInstanceChange" | "onInstanceStopping" | "discoveryUrl"
+  > {
   /** Extra top-level sections of the control API's status (the router adds `router`). */
   statusSections?: () => Record<string, unknown>;
   trafficFigures?: () => Record<string, TrafficFigures>;
@@ -63,16 +58,11 @@ export async function hostProject(options: HostOptions): Promise<HostedProject> 
     const store = new LogStore(stateFiles(project.stateDir).logs);
     const token = ensureControlToken(project.stateDir);
     const supervisor = new Supervisor({
-      project,
-      backends: options.backends,
-      env: options.env,
-      discoveryUrl: options.discoveryUrl,
+      ...options,
       onLine: (line) => {
         store.append(line);
         options.onLine?.(line);
       },
-      onInstanceChange: options.onInstanceChange,
-      onInstanceStopping: options.onInstanceStopping,
     });
     const startedAt = new Date().toISOString();
     let shuttingDown: Promise<void> | undefined;
