@@ -7,6 +7,7 @@ import { readAgentConfig } from "./config.js";
 import { inProcessConversations, memoryServiceConversations } from "./conversation.js";
 import { llmResponder } from "./llm.js";
 import { processHandler } from "./process.js";
+import { createToolCatalogue } from "./tool-catalogue.js";
 import { createToolRunner } from "./tools-client.js";
 
 /** Options of the agent service. */
@@ -19,9 +20,19 @@ export function createApp(options: AgentAppOptions = {}): App {
   const env = options.env ?? process.env;
   const config = readAgentConfig(env);
   const logger = createLogger(config.name, parseLogLevel(env.LOG_LEVEL));
+  const runTool = createToolRunner(config.toolsUrl, config.callTimeoutMs);
   const responder = config.llm
-    ? llmResponder(config.llm)
-    : builtinResponder(createToolRunner(config.toolsUrl, config.callTimeoutMs), config.streamDelayMs);
+    ? llmResponder(config.llm, {
+        catalogue: createToolCatalogue({
+          baseUrl: config.toolsUrl,
+          timeoutMs: config.callTimeoutMs,
+          cacheMs: config.llm.toolsCacheMs,
+          logger,
+        }),
+        runTool,
+        logger,
+      })
+    : builtinResponder(runTool, config.streamDelayMs);
   const conversations = config.memoryUrl
     ? memoryServiceConversations(config.memoryUrl, config.callTimeoutMs)
     : inProcessConversations();
@@ -31,6 +42,11 @@ export function createApp(options: AgentAppOptions = {}): App {
     conversations: conversations.kind,
     tools: config.toolsUrl ?? null,
   });
+  if (config.llm && !config.toolsUrl) {
+    logger.warn(
+      "no tools service is configured (AGENTCTL_SERVICE_TOOLS_URL is not set): the model gets no tools",
+    );
+  }
   return createService({
     name: config.name,
     logger,

@@ -33,6 +33,8 @@ export function readAgentConfig(env: Env): AgentConfig {
           apiKey: readString(env, "LLM_API_KEY"),
           model: readString(env, "LLM_MODEL") ?? "gpt-4o-mini",
           timeoutMs: readInteger(env, "LLM_TIMEOUT_MS", 60_000, { min: 1 }),
+          maxToolRounds: readInteger(env, "LLM_MAX_TOOL_ROUNDS", 4, { max: 50 }),
+          toolsCacheMs: readInteger(env, "LLM_TOOLS_CACHE_MS", 10_000),
         }
       : undefined,
     streamDelayMs: readInteger(env, "AGENT_STREAM_DELAY_MS", 20, { max: 10_000 }),

@@ -10,11 +10,12 @@ export type ToolRunner = (
   tool: string,
   parameters: Record<string, unknown>,
   requestId: string,
+  signal?: AbortSignal,
 ) => Promise<ToolCall>;
 
 /** A runner over the tools service at `baseUrl`, or one that explains that none is configured. */
 export function createToolRunner(baseUrl: string | undefined, timeoutMs: number): ToolRunner {
-  return async (tool, parameters, requestId) => {
+  return async (tool, parameters, requestId, signal) => {
     if (!baseUrl) {
       return {
         tool,
@@ -30,6 +31,7 @@ export function createToolRunner(baseUrl: string | undefined, timeoutMs: number)
         body: { tool_name: tool, parameters },
         timeoutMs,
         requestId,
+        signal,
       });
       return { tool, parameters, result: answer.output };
     } catch (error) {

@@ -26,6 +26,7 @@ export interface ResponderInput {
 
 /** A reply: the tools it called, and its text as chunks (one chunk, or word by word when streaming). */
 export interface Reply {
+  /** Complete once `chunks` has ended (the LLM responder calls tools while its first chunk is awaited). */
   toolCalls: ToolCall[];
   chunks: AsyncIterable<string>;
 }
