@@ -40,7 +40,27 @@ export function projectLabels(project: ResolvedProject): Record<string, string> 
 export interface OmittedDiscovery {
   variable: string;
   service: string;
-  reason: string;
+  /** `process`: the service runs on the host; `not-started`: its port is not known yet. */
+  why: "process" | "not-started";
+}
+
+/** The warning lines (at most one per reason) that say which discovery variables a container lacks. */
+export function omissionWarnings(omitted: readonly OmittedDiscovery[]): string[] {
+  const list = (why: OmittedDiscovery["why"]) =>
+    omitted
+      .filter((o) => o.why === why)
+      .map((o) => o.variable)
+      .join(", ");
+  const lines: string[] = [];
+  if (list("process"))
+    lines.push(
+      `agentctl: warning: ${list("process")} left out of this container: those services run as processes on the host, whose 127.0.0.1 a container cannot reach (run them on docker to call them from here)`,
+    );
+  if (list("not-started"))
+    lines.push(
+      `agentctl: warning: ${list("not-started")} left out of this container: those services had not started, so their ports were unknown (list them in dependsOn to call them from here)`,
+    );
+  return lines;
 }
 
 /**
@@ -80,20 +100,12 @@ export function containerEnvironment(options: {
     if (env[variable] === undefined) continue;
     delete result[variable];
     if (other.runtime !== "docker") {
-      omitted.push({
-        variable,
-        service: other.name,
-        reason: `"${other.name}" runs as a process on the host, whose 127.0.0.1 a container cannot reach`,
-      });
+      omitted.push({ variable, service: other.name, why: "process" });
       continue;
     }
     const port = options.peerPorts.get(other.name) ?? loopbackPort(env[variable]!);
     if (port === undefined) {
-      omitted.push({
-        variable,
-        service: other.name,
-        reason: `"${other.name}" has not started yet, so its port is unknown (list it in dependsOn)`,
-      });
+      omitted.push({ variable, service: other.name, why: "not-started" });
       continue;
     }
     result[variable] = `http://${other.name}:${port}`;

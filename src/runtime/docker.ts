@@ -13,6 +13,7 @@ import {
   containerEnvironment,
   labelKeys,
   networkName,
+  omissionWarnings,
   projectLabels,
   supervisorLabel,
 } from "./docker-spec.js";
@@ -29,6 +30,12 @@ interface RunningContainer {
 }
 
 const tailLines = 200;
+
+interface PreparedImage {
+  /** Progress lines not yet shown in the service's log. */
+  lines: string[];
+  result: Promise<[string, undefined] | [undefined, unknown]>;
+}
 
 /** Where dockerode connects: DOCKER_HOST, else the default socket. */
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
@@ -56,7 +63,7 @@ export async function connectEngine(timeoutMs = 5_000): Promise<Docker> {
 /** Creates the docker backend for a project's docker services. */
 export function createDockerBackend(project: ResolvedProject): Backend {
   const running = new Map<string, RunningContainer>();
-  const images = new Map<string, Promise<string>>();
+  const images = new Map<string, PreparedImage>();
   /** Replica 0 ports of started docker services: where http://<service>:<port> points. */
   const peerPorts = new Map<string, number>();
   /** Containers created by this backend and not yet removed: the network stays while any exists. */
@@ -97,6 +104,16 @@ export function createDockerBackend(project: ResolvedProject): Backend {
     });
     return swept;
   };
+  // The outcome never rejects (a prefetched image nobody awaits yet must not be an unhandled
+  // rejection): [image] when ready, [undefined, error] when not; progress lines wait for the service.
+  const prepareImage = (docker: Docker, service: ResolvedService): PreparedImage => {
+    const lines: string[] = [];
+    const result = ensureServiceImage(docker, project, service, (line) => lines.push(line)).then(
+      (image): [string, undefined] => [image, undefined],
+      (error: unknown): [undefined, unknown] => [undefined, error],
+    );
+    return { lines, result };
+  };
   const serviceNamed = (name: string): ResolvedService => {
     const service = project.services.find((s) => s.name === name);
     if (!service) throw new AgentctlError("E_INTERNAL", `the docker backend has no service "${name}"`);
@@ -109,23 +126,24 @@ export function createDockerBackend(project: ResolvedProject): Backend {
       const service = serviceNamed(spec.service);
       const docker = await connect(service.name);
       await sweepOnce(docker);
-      const imageRequest =
-        images.get(service.name) ??
-        ensureServiceImage(docker, project, service, (line) => spec.onLine(line, "stdout"));
-      images.set(service.name, imageRequest);
-      const image = await imageRequest.catch((error: unknown) => {
+      // Every docker service's image is prepared on the first start, concurrently: later services'
+      // builds overlap with earlier ones getting ready instead of waiting for their turn.
+      for (const other of project.services)
+        if (other.runtime === "docker" && other.replicas > 0 && !images.has(other.name))
+          images.set(other.name, prepareImage(docker, other));
+      const prepared = images.get(service.name) ?? prepareImage(docker, service);
+      images.set(service.name, prepared);
+      const [image, progress] = await prepared.result;
+      for (const line of prepared.lines.splice(0)) spec.onLine(line, "stdout");
+      if (!image) {
         images.delete(service.name);
-        throw error;
-      });
+        throw progress;
+      }
       if (spec.replica === 0) peerPorts.set(service.name, port);
       const { env, omitted } = containerEnvironment({ project, service, env: spec.env, peerPorts });
-      for (const missing of omitted) {
-        if (warned.has(`${service.name} ${missing.variable}`)) continue;
-        warned.add(`${service.name} ${missing.variable}`);
-        spec.onLine(
-          `agentctl: warning: ${missing.variable} is left out of this container: ${missing.reason}`,
-          "stderr",
-        );
+      if (!warned.has(service.name)) {
+        warned.add(service.name);
+        for (const line of omissionWarnings(omitted)) spec.onLine(line, "stderr");
       }
       await running.get(spec.id)?.finished;
       const options = containerCreateOptions({

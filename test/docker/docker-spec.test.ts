@@ -11,6 +11,7 @@ import type { ResolvedProject } from "../../src/project/resolve.js";
 import {
   containerCreateOptions,
   containerEnvironment,
+  omissionWarnings,
   parseSupervisorLabel,
   supervisorLabel,
 } from "../../src/runtime/docker-spec.js";
@@ -86,13 +87,7 @@ describe("containerEnvironment", () => {
       PORT: "41001",
       SUBSCRIBE: "orders",
     });
-    expect(omitted).toEqual([
-      {
-        variable: "AGENTCTL_SERVICE_LEGACY_URL",
-        service: "legacy",
-        reason: '"legacy" runs as a process on the host, whose 127.0.0.1 a container cannot reach',
-      },
-    ]);
+    expect(omitted).toEqual([{ variable: "AGENTCTL_SERVICE_LEGACY_URL", service: "legacy", why: "process" }]);
   });
 
   it("leaves out a docker service whose port it cannot know (behind the router, not started yet)", () => {
@@ -105,8 +100,15 @@ describe("containerEnvironment", () => {
       peerPorts: new Map(),
     });
     expect(env.AGENTCTL_SERVICE_API_URL).toBeUndefined();
-    expect(omitted.map((o) => o.reason)).toEqual([
-      '"api" has not started yet, so its port is unknown (list it in dependsOn)',
+    expect(omitted).toEqual([{ variable: "AGENTCTL_SERVICE_API_URL", service: "api", why: "not-started" }]);
+    expect(
+      omissionWarnings([
+        ...omitted,
+        { variable: "AGENTCTL_SERVICE_LEGACY_URL", service: "legacy", why: "process" },
+      ]),
+    ).toEqual([
+      "agentctl: warning: AGENTCTL_SERVICE_LEGACY_URL left out of this container: those services run as processes on the host, whose 127.0.0.1 a container cannot reach (run them on docker to call them from here)",
+      "agentctl: warning: AGENTCTL_SERVICE_API_URL left out of this container: those services had not started, so their ports were unknown (list them in dependsOn to call them from here)",
     ]);
   });
 });
@@ -176,9 +178,9 @@ describe("containerCreateOptions", () => {
 });
 
 describe("image contexts", () => {
-  it("writes the bundle Dockerfile on BASE_IMAGE, running node on index.mjs as uid 1000", () => {
+  it("writes the bundle Dockerfile on BASE_IMAGE, running node on index.mjs as uid 1000 in a writable folder", () => {
     expect(bundleDockerfile()).toContain("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n");
-    expect(bundleDockerfile()).toContain('USER 1000:1000\nCMD ["node", "/app/index.mjs"]\n');
+    expect(bundleDockerfile()).toContain('USER 1000:1000\nWORKDIR /tmp\nCMD ["node", "/app/index.mjs"]\n');
   });
 
   it("hashes contents and parameters: same inputs same hash, any change another", async () => {

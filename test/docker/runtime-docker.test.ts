@@ -109,7 +109,7 @@ describe.runIf(run)("docker runtime on a real engine", () => {
       (l) => l.service === "relay" && l.text.includes("AGENTCTL_SERVICE_HOST_URL"),
     );
     expect(warnings.map((l) => l.text)).toEqual([
-      'agentctl: warning: AGENTCTL_SERVICE_HOST_URL is left out of this container: "host" runs as a process on the host, whose 127.0.0.1 a container cannot reach',
+      "agentctl: warning: AGENTCTL_SERVICE_HOST_URL left out of this container: those services run as processes on the host, whose 127.0.0.1 a container cannot reach (run them on docker to call them from here)",
     ]);
     // Container output arrives as the service's log lines, stdout and stderr apart.
     expect(
