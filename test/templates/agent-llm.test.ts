@@ -1,5 +1,6 @@
 // The agent template's language-model path: an OpenAI-compatible endpoint (a small fake server on
-// 127.0.0.1 that echoes), answered whole or streamed, and its errors.
+// 127.0.0.1 that echoes), answered whole or streamed, and its errors. The model calling tools is in
+// agent-llm-tools.test.ts.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +43,8 @@ describe("agent template: OpenAI-compatible model", () => {
     expect(one!.path).toBe("/v1/chat/completions");
     expect(one!.authorization).toBe("Bearer sk-test-secret");
     expect(one!.body).toMatchObject({ model: "tiny-model", stream: false });
+    // No tools service here: the model is offered none.
+    expect(one!.body).not.toHaveProperty("tools");
     expect(one!.body.messages[0].role).toBe("system");
     expect(one!.body.messages[0].content).toContain('Context from the caller: {"page":"home"}');
     expect(two!.body.messages.slice(1)).toEqual([
