@@ -1,5 +1,5 @@
-// The seam between the supervisor and whatever runs an instance (a process group today, a container
-// later). The supervisor only ever calls these five methods, so a backend is one file and one line.
+// The seam between the supervisor and whatever runs an instance (a process group, or a container).
+// The supervisor only ever calls these five methods, so a backend is one file and one line.
 import type { RuntimeName } from "../project/schema.js";
 
 /** What a backend needs to start one replica. */
@@ -26,6 +26,7 @@ export interface InstanceHandle {
   pid?: number;
   /** Start time from /proc/<pid>/stat (clock ticks since boot): tells a reused pid apart. */
   startTime?: number;
+  /** Container id (12 characters) of a docker instance. */
   container?: string;
 }
 
@@ -49,6 +50,9 @@ export interface Backend {
   inspect(handle: InstanceHandle): Promise<InstanceStatus>;
   /** The last lines the instance printed (kept in memory by the backend). */
   logs(handle: InstanceHandle, lines: number): string[];
-  /** Kills what is left of an instance recorded by an earlier agentctl; returns the pids killed. */
+  /**
+   * Kills what is left of an instance recorded by an earlier agentctl; returns the pids killed (for a
+   * container, the pid of its init process).
+   */
   reap(handle: InstanceHandle): Promise<number[]>;
 }
