@@ -1,24 +1,32 @@
 // `npm run bench:router`: requests/s and p50/p99 latency with wrk, same settings for every column —
 // direct to one backend; a bare undici proxy (the floor); the agentctl router with its defaults;
-// nginx with upstream keep-alive (when installed). Prints the ratios the router is held to: at least
-// 90% of the bare proxy's requests/s and under 1 ms added to p50 over direct.
+// nginx with upstream keep-alive (when installed). Prints the ratios the router is held to (at least
+// 90% of the bare proxy's requests/s; under 1 ms added to p50 over direct), router/nginx, and a verdict
+// line per target. Each column also shows the CPU time its server processes spent per request (from
+// /proc): on a shared machine throughput and latency move with other load, CPU per request much less.
+// Settings (environment): BENCH_SECONDS (4) per wrk run, BENCH_ROUNDS (2) interleaved rounds,
+// BENCH_CONNECTIONS (50), WRK, NGINX (binaries), BENCH_ROUTER_PROCESSES=N (adds a column with N router
+// processes sharing the port: a measurement of what a worker per core could give, not a feature).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL("./router/", import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const wrk = process.env.WRK ?? "/usr/bin/wrk";
 const nginx = process.env.NGINX ?? "/usr/sbin/nginx";
+const routerProcesses = Number(process.env.BENCH_ROUTER_PROCESSES ?? 0);
 const children = [];
 const temp = mkdtempSync(join(tmpdir(), "agentctl-bench-router-"));
 
-function start(script, args = []) {
+function start(script, args = [], env = {}) {
   const child = spawn(process.execPath, [join(here, script), ...args], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -26,7 +34,7 @@ function start(script, args = []) {
     child.stdout.on("data", (chunk) => {
       text += chunk;
       const match = /listening (\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
+      if (match) resolve({ port: Number(match[1]), pid: child.pid });
     });
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
@@ -58,7 +66,24 @@ function runWrk(url, duration = seconds) {
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? "0";
   const socketErrors = /Socket errors: (.*)/.exec(text)?.[1];
-  return { rps, p50: percentile(50), p99: percentile(99), errors: Number(errors), socketErrors };
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
+  return { rps, requests, p50: percentile(50), p99: percentile(99), errors: Number(errors), socketErrors };
+}
+
+// CPU seconds (user + system) spent so far by a process and its children (nginx's worker, the
+// router processes of the multi-process column), from /proc; ticks are USER_HZ, 100 on Linux.
+function cpuSeconds(pid) {
+  const children = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout;
+  let ticks = 0;
+  for (const each of [pid, ...children.split("\n").filter(Boolean).map(Number)]) {
+    try {
+      const fields = readFileSync(`/proc/${each}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone between listing and reading: it no longer costs anything
+    }
+  }
+  return ticks / 100;
 }
 
 async function startNginx(backends) {
@@ -106,49 +131,97 @@ if (!existsSync(wrk)) {
   process.exit(1);
 }
 const [a, b] = [await start("backend.mjs"), await start("backend.mjs")];
-const backends = [`http://127.0.0.1:${a}`, `http://127.0.0.1:${b}`];
-const barePort = await start("bare-proxy.mjs", backends);
-const routerPort = await start("agentctl-router.mjs", backends);
-const nginxPort = await startNginx([a, b]);
+const backends = [`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`];
+const bare = await start("bare-proxy.mjs", backends);
+const router = await start("agentctl-router.mjs", backends);
+const nginxPort = await startNginx([a.port, b.port]);
 
+const names = {
+  direct: "direct (one backend)",
+  bare: "bare undici proxy",
+  router: "agentctl router",
+  nginx: "nginx (1 worker, keepalive)",
+  processes: `agentctl router x${routerProcesses} processes*`,
+};
+// Each column: its URL and the processes whose CPU time is its cost (the backends are not counted
+// for the proxies: they do the same work in every column).
 const columns = [
-  ["direct (one backend)", `http://127.0.0.1:${a}/work`],
-  ["bare undici proxy", `http://127.0.0.1:${barePort}/work`],
-  ["agentctl router", `http://127.0.0.1:${routerPort}/echo/work`],
+  { name: names.direct, url: `http://127.0.0.1:${a.port}/work`, pid: a.pid },
+  { name: names.bare, url: `http://127.0.0.1:${bare.port}/work`, pid: bare.pid },
+  { name: names.router, url: `http://127.0.0.1:${router.port}/echo/work`, pid: router.pid },
 ];
-if (nginxPort) columns.push(["nginx (1 worker, keepalive)", `http://127.0.0.1:${nginxPort}/work`]);
-else console.log(`nginx not found at ${nginx}; its column is left out`);
+if (nginxPort) {
+  const pid = Number(readFileSync(join(temp, "nginx.pid"), "utf8"));
+  columns.push({ name: names.nginx, url: `http://127.0.0.1:${nginxPort}/work`, pid });
+} else console.log(`nginx not found at ${nginx}; its column is left out`);
+if (routerProcesses > 1) {
+  const env = { ROUTER_PROCESSES: String(routerProcesses) };
+  const cluster = await start("agentctl-router-processes.mjs", backends, env);
+  columns.push({
+    name: names.processes,
+    url: `http://127.0.0.1:${cluster.port}/echo/work`,
+    pid: cluster.pid,
+  });
+}
 
+const loadBefore = loadavg()[0];
 console.log(
-  `wrk -t1 -c${connections} -d${seconds}s --latency, best of ${process.env.BENCH_ROUNDS ?? 2} interleaved rounds, ${cpus().length} cores, node ${process.version}; backends, proxies and nginx run as separate processes on 127.0.0.1${nginxPort ? `; nginx started with its own config, pid and logs in ${temp}` : ""}`,
+  `wrk -t1 -c${connections} -d${seconds}s --latency, best of ${rounds} interleaved rounds, ${cpus().length} cores, node ${process.version}; backends, proxies and nginx run as separate processes on 127.0.0.1${nginxPort ? `; nginx started with its own config, pid and logs in ${temp}` : ""}`,
 );
 // Columns are measured in rounds, interleaved, and each keeps its best round: other work on a shared
 // machine then penalises every column alike instead of whichever happened to run during it.
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const results = {};
-for (const [, url] of columns) runWrk(url, 1); // warm-up: connections, JIT
+for (const { url } of columns) runWrk(url, 1); // warm-up: connections, JIT
 for (let round = 1; round <= rounds; round++)
-  for (const [name, url] of columns) {
+  for (const { name, url, pid } of columns) {
+    const before = cpuSeconds(pid);
     const r = runWrk(url);
+    r.cpuMicrosPerRequest = ((cpuSeconds(pid) - before) * 1e6) / r.requests;
     if (!results[name] || r.rps > results[name].rps) results[name] = r;
   }
-for (const [name] of columns) {
+const loadAfter = loadavg()[0];
+console.log(`${"".padEnd(30)}    req/s   p50 ms   p99 ms   CPU µs/request`);
+for (const { name } of columns) {
   const r = results[name];
   console.log(
-    `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms${r.errors ? `   non-2xx ${r.errors}` : ""}${r.socketErrors ? `   socket errors: ${r.socketErrors}` : ""}`,
+    `${name.padEnd(30)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(16)}${r.errors ? `   non-2xx ${r.errors}` : ""}${r.socketErrors ? `   socket errors: ${r.socketErrors}` : ""}`,
   );
 }
-const direct = results["direct (one backend)"];
-const bare = results["bare undici proxy"];
-const router = results["agentctl router"];
+
+const direct = results[names.direct];
+const floor = results[names.bare];
+const ours = results[names.router];
+const addedP50 = (r) => r.p50 - direct.p50;
+const signed = (ms) => `${ms >= 0 ? "+" : ""}${ms.toFixed(2)} ms`;
+const verdict = (met) => (met ? "MET" : "MISSED");
+const keeps = ours.rps / floor.rps;
 console.log("");
-console.log(`router / bare proxy requests/s: ${(router.rps / bare.rps).toFixed(2)}  (target >= 0.90)`);
-console.log(`router p50 - direct p50:        ${(router.p50 - direct.p50).toFixed(2)} ms  (target < 1 ms)`);
-console.log(`router / direct requests/s:     ${(router.rps / direct.rps).toFixed(2)}`);
-if (nginxPort)
+console.log(`router / bare proxy requests/s   ${keeps.toFixed(2).padStart(9)}   target >= 0.90`);
+console.log(`router p50 - direct p50          ${signed(addedP50(ours)).padStart(9)}   target < 1 ms`);
+console.log(`bare proxy p50 - direct p50      ${signed(addedP50(floor)).padStart(9)}   (the floor)`);
+const nginxResult = results[names.nginx];
+if (nginxResult) {
+  console.log(`router / nginx requests/s        ${(ours.rps / nginxResult.rps).toFixed(2).padStart(9)}`);
+  console.log(`nginx p50 - direct p50           ${signed(addedP50(nginxResult)).padStart(9)}`);
+}
+console.log(`router / direct requests/s       ${(ours.rps / direct.rps).toFixed(2).padStart(9)}`);
+console.log(
+  `router / bare proxy CPU/request  ${(ours.cpuMicrosPerRequest / floor.cpuMicrosPerRequest).toFixed(2).padStart(9)}   (lower is cheaper)`,
+);
+const several = results[names.processes];
+if (several)
   console.log(
-    `router / nginx requests/s:      ${(router.rps / results["nginx (1 worker, keepalive)"].rps).toFixed(2)}`,
+    `* ${routerProcesses} router processes / bare proxy requests/s ${(several.rps / floor.rps).toFixed(2)}, p50 ${signed(addedP50(several))} over direct (each process its own registry: a measurement, not a feature)`,
   );
-console.log("Note: the machine is shared; absolute numbers move with other load, the ratios less so.");
+console.log("");
+console.log(
+  `verdict: requests/s ${verdict(keeps >= 0.9)} — the router keeps ${(keeps * 100).toFixed(0)}% of the bare proxy's requests/s (target >= 90%)`,
+);
+console.log(
+  `verdict: p50 ${verdict(addedP50(ours) < 1)} — the router adds ${signed(addedP50(ours))} to p50 over direct (target < 1 ms; the bare proxy alone adds ${signed(addedP50(floor))})`,
+);
+console.log(
+  `Load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ${cpus().length} cores: the machine is shared; absolute numbers move with other load, the ratios and CPU per request less so.`,
+);
 stopAll();
 process.exit(0);
