@@ -73,7 +73,7 @@ function runWrk(url, duration = seconds) {
 // CPU seconds (user + system) spent so far by a process and its children (nginx's worker, the
 // router processes of the multi-process column), from /proc; ticks are USER_HZ, 100 on Linux.
 function cpuSeconds(pid) {
-  const children = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout;
+  const children = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout ?? "";
   let ticks = 0;
   for (const each of [pid, ...children.split("\n").filter(Boolean).map(Number)]) {
     try {
