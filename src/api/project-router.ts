@@ -54,6 +54,8 @@ export async function startProjectRouter(
     router,
     discoveryUrl: (service) => `${router.url}/${service.name}`,
     onInstanceChange(instance) {
+      // Backing resources (redis, postgres …) speak their own protocols: services reach them directly.
+      if (instance.kind === "resource") return;
       if (instance.state === "restarting" || instance.state === "stopped") {
         registry.deregister(instance.id);
         return;
@@ -68,6 +70,7 @@ export async function startProjectRouter(
       });
     },
     onInstanceStopping(instance) {
+      if (instance.kind === "resource") return;
       registry.update(instance.id, { state: "draining" });
     },
     statusSections: () => ({

@@ -2,11 +2,12 @@
 // child `agentctl up` whose output goes to .agentctl/logs/supervisor.log (`up -d`).
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type ControlStatus, connectControl } from "../client/control.js";
 import { AgentctlError } from "../errors.js";
+import { resourcesOf } from "../project/environment.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import { stateFiles } from "../project/state-files.js";
 import type { Backend } from "../runtime/backend.js";
@@ -21,6 +22,7 @@ import { missingSecrets } from "../runtime/instance-spec.js";
 import { defaultMaxLogBytes, type LogLine } from "../runtime/logs.js";
 import { isSameProcess } from "../runtime/process-table.js";
 import { type ReapReport, reapLeftovers } from "../runtime/reap.js";
+import { locateResources } from "../runtime/resources.js";
 import { readState, supervisorAlive } from "../runtime/state.js";
 import type { InstanceView } from "../runtime/supervisor.js";
 import { build } from "./build.js";
@@ -58,10 +60,7 @@ export interface UpOptions {
 export async function up(project: ResolvedProject, options: UpOptions = {}): Promise<HostedProject> {
   for (const missing of missingSecrets(project, options.env ?? process.env))
     options.onProgress?.(`warning: secret ${missing} is set neither in the environment nor in .env`);
-  for (const resource of project.resources.filter((r) => !r.external))
-    options.onProgress?.(
-      `warning: resource ${resource.name} (${resource.kind}) is not started locally; set resources.${resource.name}.external to the URL of a server you run`,
-    );
+  checkResources(project, options);
   await buildWithProgress(project, options);
   const routed = options.router !== false && !options.discoveryUrl;
   // Refuse a second `up` before the router takes the port, so the user hears the real reason.
@@ -103,6 +102,26 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
     options.signal?.removeEventListener("abort", abort);
   }
   return hosted;
+}
+
+// Before anything starts: a resource that cannot run here (kafka, a missing program) fails now; the
+// ones that run are named; what still is not started, or not reachable, is a warning.
+function checkResources(project: ResolvedProject, options: Pick<UpOptions, "env" | "onProgress">): void {
+  const local = locateResources(project, options.env ?? process.env);
+  for (const { resource, dataDir, program } of local)
+    options.onProgress?.(
+      `resource ${resource.name} (${resource.kind}) runs ${program} on 127.0.0.1, data in ${relative(project.root, dataDir)}`,
+    );
+  const running = new Set(local.map((l) => l.resource.name));
+  for (const resource of project.resources.filter((r) => !r.external && !running.has(r.name)))
+    options.onProgress?.(
+      `warning: resource ${resource.name} (${resource.kind}) is used by no service, so up does not start it`,
+    );
+  for (const service of project.services.filter((s) => s.runtime === "docker"))
+    for (const resource of resourcesOf(project, service).filter((r) => running.has(r.name)))
+      options.onProgress?.(
+        `warning: service ${service.name} runs in a container, which cannot reach resource ${resource.name} on the host's 127.0.0.1; set resources.${resource.name}.external to an address the container reaches`,
+      );
 }
 
 async function buildWithProgress(project: ResolvedProject, options: UpOptions): Promise<void> {
@@ -163,6 +182,7 @@ export async function upDetached(
   } = {},
 ): Promise<ControlStatus> {
   refuseWhenRunning(project);
+  checkResources(project, options);
   // Leftovers of a killed supervisor are reaped here, so that the user sees it (the child's output
   // goes to a file).
   const reaped = await reapLeftovers(project.stateDir, createBackends(project));

@@ -4,7 +4,8 @@ import { writeJson, writeLines } from "./output.js";
 
 export const psCommand = defineCommand({
   usage: "ps",
-  summary: "list the running instances: state, pid, port, restarts, uptime, CPU, memory",
+  summary:
+    "list the running instances (services and backing resources): state, pid, port, restarts, uptime, CPU, memory",
   examples: [
     { command: "agentctl ps", description: "a table" },
     { command: "agentctl ps --json", description: "a JSON array, one object per instance" },
@@ -19,6 +20,9 @@ export const psCommand = defineCommand({
     else if (!result.running) writeLines(context.stdout, "nothing is running");
     else {
       writeLines(context.stdout, formatInstances(result.instances));
+      const resources = result.instances.filter((i) => i.kind === "resource");
+      if (resources.length > 0)
+        writeLines(context.stdout, ["", ...resources.map((i) => `resource ${i.service} at ${i.url}`)]);
       const router = result.status?.router as { url?: string } | undefined;
       if (router?.url)
         writeLines(context.stdout, ["", `router ${router.url}  (each service at ${router.url}/<service>)`]);

@@ -90,6 +90,7 @@ export async function hostProject(options: HostOptions): Promise<HostedProject> 
         supervisor: { pid: process.pid, startedAt },
         services: supervisor.services().map((s) => ({
           name: s.name,
+          kind: s.kind ?? "service",
           replicas: s.replicas,
           ready: serviceReady(s, supervisor.list().map(toObserved)),
         })),
@@ -187,6 +188,7 @@ function firstNotReady(supervisor: Supervisor, waiting: string[]): string {
 }
 
 function notReadyError(supervisor: Supervisor, service: string, what: string): AgentctlError {
+  const resource = supervisor.services().find((s) => s.name === service)?.kind === "resource";
   const instances = supervisor.list().filter((i) => i.service === service);
   const lines = instances.flatMap((i) =>
     supervisor.recentLines(i.id, 10).map((line) => `  ${i.id} | ${line}`),
@@ -196,9 +198,11 @@ function notReadyError(supervisor: Supervisor, service: string, what: string): A
     .join(", ");
   return new AgentctlError(
     "E_NOT_READY",
-    `service "${service}" ${what}${state ? ` [${state}]` : ""}${lines.length > 0 ? `\nlast log lines:\n${lines.join("\n")}` : "\n(it printed nothing)"}`,
+    `${resource ? "resource" : "service"} "${service}" ${what}${state ? ` [${state}]` : ""}${lines.length > 0 ? `\nlast log lines:\n${lines.join("\n")}` : "\n(it printed nothing)"}`,
     {
-      hint: `Check its ready/health path, or run \`agentctl logs ${service}\`; --keep-going leaves the other services up.`,
+      hint: resource
+        ? `Its output is in .agentctl/logs/${service}.log; --keep-going leaves the other services up.`
+        : `Check its ready/health path, or run \`agentctl logs ${service}\`; --keep-going leaves the other services up.`,
     },
   );
 }

@@ -1,6 +1,7 @@
 // What an instance is started with: its command (the service's command, or node on its bundle) and its
-// environment (inherited, HOST=127.0.0.1, identity and topics, external resources' URLs, then the
-// service's env, secrets, discovery URLs, PORT and AGENTCTL_INSTANCE).
+// environment (inherited, HOST=127.0.0.1, identity and topics, used resources' URLs — external, or
+// the local server `up` runs — then the service's env, secrets, discovery URLs, PORT and
+// AGENTCTL_INSTANCE).
 import { existsSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { projectVariables } from "../project/dotenv.js";
@@ -39,6 +40,8 @@ export function instanceEnv(options: {
   port: number;
   discovery: ReadonlyMap<string, string>;
   env: NodeJS.ProcessEnv;
+  /** URLs of the resources run locally, by resource name (external ones use their own). */
+  resourceUrls?: ReadonlyMap<string, string>;
 }): Record<string, string> {
   const { project, service } = options;
   const variables = projectVariables(project.root, options.env);
@@ -49,7 +52,10 @@ export function instanceEnv(options: {
   Object.assign(result, identityEnvironment(project, service));
   Object.assign(
     result,
-    resourceEnvironment(resourcesOf(project, service), (resource) => resource.external),
+    resourceEnvironment(
+      resourcesOf(project, service),
+      (resource) => resource.external ?? options.resourceUrls?.get(resource.name),
+    ),
   );
   Object.assign(result, service.env);
   for (const name of service.secrets) if (variables[name] !== undefined) result[name] = variables[name]!;

@@ -8,13 +8,20 @@ import type { InstanceState, ObservedInstance } from "./plan.js";
 /** One instance as `ps`, the dashboard and the router see it. */
 export interface InstanceView {
   id: string;
+  /** The service's name, or the backing resource's (redis, postgres … run by `up`). */
   service: string;
+  /** Resources are not HTTP services: the router leaves them out; `ps` marks them. The supervisor
+   *  always sets it; absent (a hand-made view) means a service. */
+  kind?: "service" | "resource";
+  /** A resource's kind (redis, postgres, nats). */
+  resourceKind?: string;
   replica: number;
   runtime: string;
   state: InstanceState;
   pid?: number;
   container?: string;
   port: number;
+  /** http://127.0.0.1:<port> for a service; the URL services get for a resource (redis://…). */
   url: string;
   restarts: number;
   startedAt?: string;

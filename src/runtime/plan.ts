@@ -9,6 +9,8 @@ export type InstanceState = "starting" | "ready" | "unhealthy" | "restarting" | 
 /** What should run of one service. */
 export interface DesiredService {
   name: string;
+  /** A backing resource `up` runs (one instance, not scalable), or a service (the default). */
+  kind?: "service" | "resource";
   replicas: number;
   dependsOn: string[];
   restart: RestartPolicy;

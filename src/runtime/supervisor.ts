@@ -1,14 +1,24 @@
 // The supervisor: every tick it observes instances (backend + health probes), asks plan.ts what to do,
 // and executes that plan. Decisions live in plan.ts, restart.ts and health.ts; this file only acts.
+// Backing resources (redis, postgres, nats without `external:`) are supervised like services: they
+// come first in the desired list, so services that use them wait for them and stop before them.
 import { EventEmitter } from "node:events";
-import { AgentctlError } from "../errors.js";
+import { AgentctlError, UserError } from "../errors.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
-import type { Backend, InstanceHandle } from "./backend.js";
-import { initialHealth, probe, probePath } from "./health.js";
+import { parseDuration } from "../project/units.js";
+import type { Backend, InstanceHandle, StartSpec } from "./backend.js";
+import { initialHealth, probe, probePath, probeTcp, resourceProbe } from "./health.js";
 import { foldProbe, type Instance, type InstanceView, recordUsage, toObserved } from "./instance.js";
 import { instanceEnv, serviceCommand, serviceCwd } from "./instance-spec.js";
 import type { LogLine } from "./logs.js";
 import { type Action, type DesiredService, type InstanceState, planReconcile, planShutdown } from "./plan.js";
+import {
+  ensureResourcePortFree,
+  type LocalResource,
+  locateResources,
+  prepareResource,
+  resourcesToRun,
+} from "./resources.js";
 
 export type { InstanceView } from "./instance.js";
 
@@ -38,6 +48,9 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   private readonly desired: DesiredService[];
   private readonly ports = new Map<string, number>();
   private readonly discovery = new Map<string, string>();
+  /** Resources run here, by name, once their programs were found (start). */
+  private readonly local = new Map<string, LocalResource>();
+  private readonly resourceUrls = new Map<string, string>();
   private readonly tails = new Map<string, string[]>();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
@@ -47,16 +60,40 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
 
   constructor(private readonly options: SupervisorOptions) {
     super();
-    this.desired = options.project.services.map((s) => ({
-      name: s.name,
-      replicas: s.replicas,
-      dependsOn: s.dependsOn,
-      restart: s.restart,
-    }));
+    const { project } = options;
+    const resources = resourcesToRun(project).map((r) => r.name);
+    this.desired = [
+      ...resources.map((name) => ({
+        name,
+        kind: "resource" as const,
+        replicas: 1,
+        dependsOn: [],
+        restart: project.defaults.restart,
+      })),
+      ...project.services.map((s) => ({
+        name: s.name,
+        kind: "service" as const,
+        replicas: s.replicas,
+        // A service waits for the resources it uses as for those it depends on.
+        dependsOn: [...new Set([...s.dependsOn, ...s.uses.filter((name) => resources.includes(name))])],
+        restart: s.restart,
+      })),
+    ];
   }
 
-  /** Reserves ports for every replica 0 (so discovery URLs are known up front) and starts reconciling. */
+  /**
+   * Finds the resources' programs and reserves their ports, reserves ports for every replica 0 (so
+   * discovery URLs are known up front), creates the resources' data, then starts reconciling.
+   */
   async start(): Promise<void> {
+    for (const local of locateResources(this.options.project, this.options.env ?? process.env)) {
+      const { name, port: configured } = local.resource;
+      const port = configured ?? (await freePort());
+      if (configured !== undefined) await ensureResourcePortFree(configured, name);
+      this.local.set(name, local);
+      this.ports.set(`${name}-0`, port);
+      this.resourceUrls.set(name, local.server.url(port));
+    }
     for (const service of this.options.project.services) {
       this.backendFor(service);
       serviceCommand(service);
@@ -67,6 +104,11 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
       const url = `http://127.0.0.1:${port}`;
       this.discovery.set(service.name, this.options.discoveryUrl?.(service, url) ?? url);
     }
+    await Promise.all(
+      [...this.local.values()].map((local) =>
+        prepareResource(local, (text) => this.emitLine(local.resource.name, 0, text, "stdout")),
+      ),
+    );
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 200);
     this.tick();
   }
@@ -96,7 +138,12 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
 
   /** Changes a service's replica count; the next tick starts or stops replicas. */
   scale(service: string, replicas: number): void {
-    this.serviceNamed(service).replicas = replicas;
+    const desired = this.serviceNamed(service);
+    if (desired.kind === "resource")
+      throw new UserError("E_SCALE_RESOURCE", `"${service}" is a backing resource, which runs one instance`, {
+        hint: "Scale the services that use it instead.",
+      });
+    desired.replicas = replicas;
     this.tick();
   }
 
@@ -154,7 +201,14 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   }
 
   private backendForName(name: string): Backend {
-    return this.backendFor(this.resolved(name));
+    return this.local.has(name) ? this.resourceBackend() : this.backendFor(this.resolved(name));
+  }
+
+  // Resources run from the host's own programs, as processes.
+  private resourceBackend(): Backend {
+    const backend = this.options.backends.process;
+    if (!backend) throw new AgentctlError("E_NO_BACKEND", "backing resources need the process backend");
+    return backend;
   }
 
   private observed() {
@@ -204,11 +258,17 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   }
 
   private probeInstance(instance: Instance): void {
-    const service = this.resolved(instance.view.service);
-    const probes = { ready: service.ready, health: service.health };
+    const local = this.local.get(instance.view.service);
+    const service = local ? undefined : this.resolved(instance.view.service);
+    const probes = service
+      ? { ready: service.ready, health: service.health }
+      : { ready: resourceProbe, health: resourceProbe };
     const target = probePath(instance.health, probes);
     instance.probing = true;
-    (this.options.probe ?? probe)(`${instance.view.url}${target.path}`, target.timeoutMs).then((ok) => {
+    const check = local
+      ? probeTcp(local.server.kind, instance.view.port, target.timeoutMs)
+      : (this.options.probe ?? probe)(`${instance.view.url}${target.path}`, target.timeoutMs);
+    check.then((ok) => {
       instance.probing = false;
       if (instance.exited || instance.stopping || instance.view.state === "restarting") return;
       const state = foldProbe(instance, ok, probes, Date.now());
@@ -266,7 +326,8 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   private async startReplica(name: string, replica: number, restarts: number, streak = 0): Promise<void> {
     // A restart asked for over the control API must not start anything once shutdown began.
     if (this.stopped) return;
-    const service = this.resolved(name);
+    const local = this.local.get(name);
+    const service = local ? undefined : this.resolved(name);
     const id = `${name}-${replica}`;
     let port = this.ports.get(id);
     if (port === undefined) {
@@ -277,46 +338,51 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
       view: {
         id,
         service: name,
+        kind: local ? "resource" : "service",
+        resourceKind: local?.resource.kind,
         replica,
-        runtime: service.runtime,
+        runtime: service?.runtime ?? "process",
         state: "starting",
         port,
-        url: `http://127.0.0.1:${port}`,
+        url: local ? this.resourceUrls.get(name)! : `http://127.0.0.1:${port}`,
         restarts,
         health: "unknown",
         startedAt: new Date().toISOString(),
       },
-      health: initialHealth(service.ready, Date.now()),
+      health: initialHealth(service?.ready ?? resourceProbe, Date.now()),
       probing: false,
       streak,
     };
     this.instances.set(id, instance);
-    const env = instanceEnv({
-      project: this.options.project,
-      service,
-      replica,
-      port,
-      discovery: this.discovery,
-      env: this.options.env ?? process.env,
-    });
-    const onLine = (text: string, stream: "stdout" | "stderr") => {
-      const line: LogLine = { time: Date.now(), service: name, replica, stream, text };
-      const tail = this.tails.get(id) ?? [];
-      tail.push(text);
-      if (tail.length > 50) tail.shift();
-      this.tails.set(id, tail);
-      this.options.onLine?.(line);
-      this.emit("line", line);
-    };
-    instance.handle = await this.backendFor(service).start(
+    const inherited = this.options.env ?? process.env;
+    const run: Pick<StartSpec, "command" | "cwd" | "env"> = local
+      ? {
+          command: local.command(port),
+          cwd: local.dataDir,
+          env: Object.fromEntries(
+            Object.entries(inherited).filter((entry): entry is [string, string] => entry[1] !== undefined),
+          ),
+        }
+      : {
+          command: serviceCommand(service!),
+          cwd: serviceCwd(this.options.project, service!),
+          env: instanceEnv({
+            project: this.options.project,
+            service: service!,
+            replica,
+            port,
+            discovery: this.discovery,
+            env: inherited,
+            resourceUrls: this.resourceUrls,
+          }),
+        };
+    instance.handle = await this.backendForName(name).start(
       {
         id,
         service: name,
         replica,
-        command: serviceCommand(service),
-        cwd: serviceCwd(this.options.project, service),
-        env,
-        onLine,
+        ...run,
+        onLine: (text, stream) => this.emitLine(name, replica, text, stream),
       },
       port,
     );
@@ -325,9 +391,22 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
     this.setState(instance, "starting", true);
   }
 
+  private emitLine(service: string, replica: number, text: string, stream: "stdout" | "stderr"): void {
+    const id = `${service}-${replica}`;
+    const line: LogLine = { time: Date.now(), service, replica, stream, text };
+    const tail = this.tails.get(id) ?? [];
+    tail.push(text);
+    if (tail.length > 50) tail.shift();
+    this.tails.set(id, tail);
+    this.options.onLine?.(line);
+    this.emit("line", line);
+  }
+
   private stopInstance(instance: Instance): Promise<void> {
     if (!instance.handle) return Promise.resolve();
-    const grace = this.resolved(instance.view.service).gracePeriodMs;
+    const grace = this.local.has(instance.view.service)
+      ? parseDuration(this.options.project.defaults.gracePeriod)
+      : this.resolved(instance.view.service).gracePeriodMs;
     if (!instance.stopping) this.options.onInstanceStopping?.({ ...instance.view });
     instance.stopping ??= this.backendForName(instance.view.service).stop(instance.handle, grace);
     return instance.stopping.then(() => {

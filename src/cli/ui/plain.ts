@@ -47,10 +47,17 @@ export function formatBytes(bytes: number | undefined): string {
   return bytes === undefined ? "–" : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The name column of `ps`: a backing resource is marked with its kind, `cache (redis)`. */
+export function describeName(instance: InstanceView): string {
+  return instance.kind === "resource"
+    ? `${instance.service} (${instance.resourceKind ?? "resource"})`
+    : instance.service;
+}
+
 /** The `ps` table. */
 export function formatInstances(instances: readonly InstanceView[], now = Date.now()): string {
   const rows = instances.map((i) => [
-    i.service,
+    describeName(i),
     String(i.replica),
     describeState(i),
     i.pid !== undefined ? String(i.pid) : (i.container ?? "–"),
