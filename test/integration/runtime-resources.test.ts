@@ -20,6 +20,7 @@ import {
   killLeftovers,
   loadProjectIn,
   recordedPids,
+  waitFor,
   waitGone,
 } from "../support/runtime.js";
 
@@ -163,9 +164,22 @@ describe.runIf(runsRedis)("a redis resource run by up", () => {
       "Ready to accept connections",
     );
 
+    // A redis killed with kill -9 is restarted like a service, on the same port, with its data.
+    process.kill(redisPid, "SIGKILL");
+    const restarted = await waitFor(
+      () => {
+        const current = view(hosted, "cache-0");
+        return current.state === "ready" && current.pid !== redisPid ? current : undefined;
+      },
+      15_000,
+      "redis to be restarted",
+    );
+    expect(restarted).toMatchObject({ port: cache.port, restarts: 1 });
+    expect(await redisCommand(cache.port, "EXISTS", "agentctl:memory:user:alice:greeting")).toBe(":1\r\n");
+
     await hosted.shutdown();
-    expect(events.indexOf("memory-0 stopped")).toBeLessThan(events.indexOf("cache-0 stopped"));
-    expect(await waitGone([redisPid], 5000)).toEqual([]);
+    expect(events.lastIndexOf("memory-0 stopped")).toBeLessThan(events.lastIndexOf("cache-0 stopped"));
+    expect(await waitGone([redisPid, restarted.pid!], 5000)).toEqual([]);
     const dataDir = join(project.stateDir, "data", "cache");
     expect(readdirSync(dataDir).length).toBeGreaterThan(0);
 
