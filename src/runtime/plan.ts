@@ -1,5 +1,6 @@
 // Observe → plan: given what should run and what runs, decide what to do. Pure data in, pure data
 // out (with a readable toString), so every decision is unit-tested without a process in sight.
+import type { ResolvedProject } from "../project/resolve.js";
 import type { RestartPolicy } from "../project/schema.js";
 import { backoffDelay, currentStreak, formatDelay, policyRestarts } from "./restart.js";
 
@@ -39,6 +40,32 @@ export type Action =
   | { kind: "restart-later"; id: string; delayMs: number; streak: number; reason: string }
   | { kind: "give-up"; id: string; reason: string }
   | { kind: "wait"; service: string; replica: number; reason: string };
+
+/**
+ * What should run: the resources `up` runs first (one instance each), then the services, each
+ * depending on the resources it uses as on what it lists in dependsOn. Being first and depended on is
+ * all it takes for resources to start before and stop after their users.
+ */
+export function desiredServices(project: ResolvedProject, resources: readonly string[]): DesiredService[] {
+  return [
+    ...resources.map((name) => ({
+      name,
+      kind: "resource" as const,
+      replicas: 1,
+      dependsOn: [],
+      restart: project.defaults.restart,
+    })),
+    ...project.services.map((service) => ({
+      name: service.name,
+      kind: "service" as const,
+      replicas: service.replicas,
+      dependsOn: [
+        ...new Set([...service.dependsOn, ...service.uses.filter((name) => resources.includes(name))]),
+      ],
+      restart: service.restart,
+    })),
+  ];
+}
 
 /** A list of actions that prints as one line each. */
 export class Plan {

@@ -8,6 +8,7 @@ import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
 import { AgentctlError, UserError } from "../errors.js";
 import type { ResolvedProject, ResolvedResource } from "../project/resolve.js";
+import type { StartSpec } from "./backend.js";
 import { isPortFree } from "./ports.js";
 import { portHolder } from "./process-table.js";
 import { postgresRole, type ResourceServer, resourceServer } from "./resource-servers.js";
@@ -83,6 +84,21 @@ export function locateResources(project: ResolvedProject, env: NodeJS.ProcessEnv
       postgres: server.kind === "postgres" ? { initdb: paths[1]!, postgres: paths[0]!, runAs } : undefined,
     };
   });
+}
+
+/** What the process backend starts for a resource: its program in its data folder, the inherited env. */
+export function resourceStartSpec(
+  local: LocalResource,
+  port: number,
+  env: NodeJS.ProcessEnv,
+): Pick<StartSpec, "command" | "cwd" | "env"> {
+  return {
+    command: local.command(port),
+    cwd: local.dataDir,
+    env: Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+  };
 }
 
 /** Fails naming the holder when a resource's configured port is taken. */

@@ -6,17 +6,25 @@ import { EventEmitter } from "node:events";
 import { AgentctlError, UserError } from "../errors.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
 import { parseDuration } from "../project/units.js";
-import type { Backend, InstanceHandle, StartSpec } from "./backend.js";
+import type { Backend, InstanceHandle } from "./backend.js";
 import { initialHealth, probe, probePath, probeTcp, resourceProbe } from "./health.js";
 import { foldProbe, type Instance, type InstanceView, recordUsage, toObserved } from "./instance.js";
 import { instanceEnv, serviceCommand, serviceCwd } from "./instance-spec.js";
 import type { LogLine } from "./logs.js";
-import { type Action, type DesiredService, type InstanceState, planReconcile, planShutdown } from "./plan.js";
+import {
+  type Action,
+  type DesiredService,
+  desiredServices,
+  type InstanceState,
+  planReconcile,
+  planShutdown,
+} from "./plan.js";
 import {
   ensureResourcePortFree,
   type LocalResource,
   locateResources,
   prepareResource,
+  resourceStartSpec,
   resourcesToRun,
 } from "./resources.js";
 
@@ -60,25 +68,10 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
 
   constructor(private readonly options: SupervisorOptions) {
     super();
-    const { project } = options;
-    const resources = resourcesToRun(project).map((r) => r.name);
-    this.desired = [
-      ...resources.map((name) => ({
-        name,
-        kind: "resource" as const,
-        replicas: 1,
-        dependsOn: [],
-        restart: project.defaults.restart,
-      })),
-      ...project.services.map((s) => ({
-        name: s.name,
-        kind: "service" as const,
-        replicas: s.replicas,
-        // A service waits for the resources it uses as for those it depends on.
-        dependsOn: [...new Set([...s.dependsOn, ...s.uses.filter((name) => resources.includes(name))])],
-        restart: s.restart,
-      })),
-    ];
+    this.desired = desiredServices(
+      options.project,
+      resourcesToRun(options.project).map((r) => r.name),
+    );
   }
 
   /**
@@ -355,14 +348,8 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
     };
     this.instances.set(id, instance);
     const inherited = this.options.env ?? process.env;
-    const run: Pick<StartSpec, "command" | "cwd" | "env"> = local
-      ? {
-          command: local.command(port),
-          cwd: local.dataDir,
-          env: Object.fromEntries(
-            Object.entries(inherited).filter((entry): entry is [string, string] => entry[1] !== undefined),
-          ),
-        }
+    const run = local
+      ? resourceStartSpec(local, port, inherited)
       : {
           command: serviceCommand(service!),
           cwd: serviceCwd(this.options.project, service!),

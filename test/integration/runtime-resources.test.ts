@@ -11,9 +11,12 @@ import { down } from "../../src/api/down.js";
 import { up, upDetached } from "../../src/api/up.js";
 import type { AgentctlError } from "../../src/errors.js";
 import type { HostedProject } from "../../src/runtime/host.js";
+import { desiredServices, planReconcile, planShutdown } from "../../src/runtime/plan.js";
+import { resourcesToRun } from "../../src/runtime/resources.js";
 import { readState } from "../../src/runtime/state.js";
 import type { InstanceView } from "../../src/runtime/supervisor.js";
 import { makeTempDir } from "../support/cli.js";
+import { loadText } from "../support/project-source.js";
 import {
   alivePids,
   copyRuntimeFixture,
@@ -213,6 +216,38 @@ describe.runIf(runsRedis)("a redis resource run by up", () => {
     expect(await waitGone([redis.pid!], 5000)).toEqual([]);
     // Reaping is not --volumes: the data stays.
     expect(existsSync(join(project.stateDir, "data", "cache"))).toBe(true);
+  });
+});
+
+describe("planning with resources", () => {
+  const project = loadText(`
+name: plan
+services:
+  api: { command: [node, api.mjs], uses: [cache] }
+  web: { command: [node, web.mjs], dependsOn: [api] }
+resources:
+  cache: { kind: redis }
+  spare: { kind: redis }
+  remote: { kind: redis, external: "redis://10.0.0.1:6379" }
+`).project!;
+
+  it("runs only used, non-external resources: first to start, last to stop", () => {
+    const resources = resourcesToRun(project).map((r) => r.name);
+    expect(resources).toEqual(["cache"]);
+    const desired = desiredServices(project, resources);
+    expect(planReconcile(desired, [], 0).toString()).toBe(
+      ["start cache-0 (new replica)", "wait api-0 (waiting for cache)", "wait web-0 (waiting for api)"].join(
+        "\n",
+      ),
+    );
+    const running = desired.map((d) => ({
+      id: `${d.name}-0`,
+      service: d.name,
+      replica: 0,
+      state: "ready" as const,
+      streak: 0,
+    }));
+    expect(planShutdown(desired, running)).toEqual([["web-0"], ["api-0"], ["cache-0"]]);
   });
 });
 
