@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { type BundleResult, bundleEntry } from "../build/bundle.js";
 import { UserError } from "../errors.js";
 import type { ResolvedProject, ResolvedService } from "../project/resolve.js";
+import { resourcesToRun } from "../runtime/resources.js";
 
 /** Options of `build`. */
 export interface BuildOptions {
@@ -31,6 +32,20 @@ export function selectServices(project: ResolvedProject, names: readonly string[
     }
   }
   return project.services.filter((service) => names.includes(service.name));
+}
+
+/** Names of the selected services and locally run resources (all of them when none are named). */
+export function selectRunning(project: ResolvedProject, names: readonly string[] = []): string[] {
+  const resources = resourcesToRun(project).map((resource) => resource.name);
+  const known = [...project.services.map((service) => service.name), ...resources];
+  if (names.length === 0) return known;
+  for (const name of names)
+    if (!known.includes(name))
+      throw new UserError(
+        "E_UNKNOWN_SERVICE",
+        `unknown service "${name}"; services are: ${known.join(", ")}`,
+      );
+  return known.filter((name) => names.includes(name));
 }
 
 /** Bundles the entries of the selected services, one after another, skipping unchanged ones. */

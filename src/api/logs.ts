@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { ResolvedProject } from "../project/resolve.js";
 import { stateFiles } from "../project/state-files.js";
 import { type LogLine, loggedServices, readLogs, readLogsFrom } from "../runtime/logs.js";
-import { selectServices } from "./build.js";
+import { selectRunning } from "./build.js";
 
 /** Options of `logs`. */
 export interface LogsOptions {
@@ -24,8 +24,8 @@ export async function logs(project: ResolvedProject, options: LogsOptions): Prom
   const dir = stateFiles(project.stateDir).logs;
   const names =
     options.services && options.services.length > 0
-      ? selectServices(project, options.services).map((s) => s.name)
-      : [...new Set([...project.services.map((s) => s.name), ...loggedServices(dir)])];
+      ? selectRunning(project, options.services)
+      : [...new Set([...selectRunning(project), ...loggedServices(dir)])];
   const offsets = new Map(names.map((name) => [name, sizeOf(join(dir, `${name}.log`))]));
   for (const line of readLogs(dir, names, { since: options.since, tail: options.tail })) options.onLine(line);
   if (!options.follow) return;

@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { down } from "../../src/api/down.js";
+import { logs } from "../../src/api/logs.js";
 import { up, upDetached } from "../../src/api/up.js";
 import type { AgentctlError } from "../../src/errors.js";
 import type { HostedProject } from "../../src/runtime/host.js";
@@ -166,6 +167,10 @@ describe.runIf(runsRedis)("a redis resource run by up", () => {
     expect(readFileSync(join(project.stateDir, "logs", "cache.log"), "utf8")).toContain(
       "Ready to accept connections",
     );
+    // `agentctl logs cache` takes the resource's name like a service's.
+    const cacheLines: string[] = [];
+    await logs(project, { services: ["cache"], onLine: (line) => cacheLines.push(line.text) });
+    expect(cacheLines.some((text) => text.includes("Ready to accept connections"))).toBe(true);
 
     // A redis killed with kill -9 is restarted like a service, on the same port, with its data.
     process.kill(redisPid, "SIGKILL");

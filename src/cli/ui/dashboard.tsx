@@ -4,7 +4,7 @@ import { Box, Text } from "ink";
 import type { TrafficFigures } from "../../runtime/host.js";
 import type { LogLine } from "../../runtime/logs.js";
 import type { InstanceView } from "../../runtime/supervisor.js";
-import { describeState, formatBytes, formatUptime } from "./plain.js";
+import { describeName, describeState, formatBytes, formatUptime } from "./plain.js";
 
 /** Per-service traffic figures: the seam the router fills in; absent figures show as "–". */
 export type { TrafficFigures } from "../../runtime/host.js";
@@ -83,7 +83,12 @@ export function Dashboard({ data, logHeight = 12 }: { data: DashboardData; logHe
         const live = instance.state !== "stopped" && instance.state !== "restarting";
         return (
           <Text key={instance.id}>
-            {cell(`${instance.service}-${instance.replica}`, 16)}
+            {cell(
+              instance.kind === "resource"
+                ? describeName(instance)
+                : `${instance.service}-${instance.replica}`,
+              16,
+            )}
             <Text color={stateColour[instance.state]}>{cell(describeState(instance), 24)}</Text>
             {cell(instance.health, 9)}
             {cell(String(instance.port), 7)}
