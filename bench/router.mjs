@@ -133,12 +133,14 @@ if (!existsSync(wrk)) {
 const [a, b] = [await start("backend.mjs"), await start("backend.mjs")];
 const backends = [`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`];
 const bare = await start("bare-proxy.mjs", backends);
+const raw = await start("raw-proxy.mjs", backends);
 const router = await start("agentctl-router.mjs", backends);
 const nginxPort = await startNginx([a.port, b.port]);
 
 const names = {
   direct: "direct (one backend)",
   bare: "bare undici proxy",
+  raw: "raw net proxy (prototype)",
   router: "agentctl router",
   nginx: "nginx (1 worker, keepalive)",
   processes: `agentctl router x${routerProcesses} processes*`,
@@ -149,6 +151,7 @@ const columns = [
   { name: names.direct, url: `http://127.0.0.1:${a.port}/work`, pid: a.pid },
   { name: names.bare, url: `http://127.0.0.1:${bare.port}/work`, pid: bare.pid },
   { name: names.router, url: `http://127.0.0.1:${router.port}/echo/work`, pid: router.pid },
+  { name: names.raw, url: `http://127.0.0.1:${raw.port}/echo/work`, pid: raw.pid },
 ];
 if (nginxPort) {
   const pid = Number(readFileSync(join(temp, "nginx.pid"), "utf8"));
@@ -199,6 +202,11 @@ console.log("");
 console.log(`router / bare proxy requests/s   ${keeps.toFixed(2).padStart(9)}   target >= 0.90`);
 console.log(`router p50 - direct p50          ${signed(addedP50(ours)).padStart(9)}   target < 1 ms`);
 console.log(`bare proxy p50 - direct p50      ${signed(addedP50(floor)).padStart(9)}   (the floor)`);
+const rawResult = results[names.raw];
+console.log(`raw proxy p50 - direct p50       ${signed(addedP50(rawResult)).padStart(9)}`);
+console.log(
+  `raw proxy / bare proxy req/s, CPU ${(rawResult.rps / floor.rps).toFixed(2).padStart(5)}, ${(rawResult.cpuMicrosPerRequest / floor.cpuMicrosPerRequest).toFixed(2)}   (the net-socket core prototype)`,
+);
 const nginxResult = results[names.nginx];
 if (nginxResult) {
   console.log(`router / nginx requests/s        ${(ours.rps / nginxResult.rps).toFixed(2).padStart(9)}`);
