@@ -135,6 +135,7 @@ const backends = [`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`];
 const bare = await start("bare-proxy.mjs", backends);
 const raw = await start("raw-proxy.mjs", backends);
 const router = await start("agentctl-router.mjs", backends);
+const routerNode = await start("agentctl-router.mjs", backends, { ROUTER_CORE: "node" });
 const nginxPort = await startNginx([a.port, b.port]);
 
 const names = {
@@ -142,6 +143,7 @@ const names = {
   bare: "bare undici proxy",
   raw: "raw net proxy (prototype)",
   router: "agentctl router",
+  routerNode: "router, node:http core",
   nginx: "nginx (1 worker, keepalive)",
   processes: `agentctl router x${routerProcesses} processes*`,
 };
@@ -151,6 +153,7 @@ const columns = [
   { name: names.direct, url: `http://127.0.0.1:${a.port}/work`, pid: a.pid },
   { name: names.bare, url: `http://127.0.0.1:${bare.port}/work`, pid: bare.pid },
   { name: names.router, url: `http://127.0.0.1:${router.port}/echo/work`, pid: router.pid },
+  { name: names.routerNode, url: `http://127.0.0.1:${routerNode.port}/echo/work`, pid: routerNode.pid },
   { name: names.raw, url: `http://127.0.0.1:${raw.port}/echo/work`, pid: raw.pid },
 ];
 if (nginxPort) {
@@ -212,6 +215,10 @@ if (nginxResult) {
   console.log(`router / nginx requests/s        ${(ours.rps / nginxResult.rps).toFixed(2).padStart(9)}`);
   console.log(`nginx p50 - direct p50           ${signed(addedP50(nginxResult)).padStart(9)}`);
 }
+const nodeCore = results[names.routerNode];
+console.log(
+  `router / node:http-core router   ${(ours.rps / nodeCore.rps).toFixed(2).padStart(9)}   req/s; CPU/request ${(ours.cpuMicrosPerRequest / nodeCore.cpuMicrosPerRequest).toFixed(2)} (the raw core's gain)`,
+);
 console.log(`router / direct requests/s       ${(ours.rps / direct.rps).toFixed(2).padStart(9)}`);
 console.log(
   `router / bare proxy CPU/request  ${(ours.cpuMicrosPerRequest / floor.cpuMicrosPerRequest).toFixed(2).padStart(9)}   (lower is cheaper)`,

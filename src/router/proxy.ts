@@ -45,7 +45,8 @@ export interface AccessLogEntry {
   error?: string;
 }
 
-const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+/** Methods that may be sent twice (so retried on another instance after a connect failure). */
+export const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 // Errors that mean the request got no answer from this instance; for an idempotent request it is
 // safe to send it again elsewhere.
 const retryableCodes = new Set([
@@ -63,7 +64,7 @@ let sequence = 0;
 const bootId = Date.now().toString(36);
 
 /** Request ids: unique per router run and cheap (no crypto on the hot path). */
-function nextRequestId(): string {
+export function nextRequestId(): string {
   sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
   return `${bootId}-${sequence.toString(36)}`;
 }
@@ -82,11 +83,7 @@ export function proxyRequest(
   if (context.ready(service).length === 0) {
     const known = context.knownServices();
     if (!known.includes(service)) {
-      const list = known.join(", ") || "none";
-      const message = service
-        ? `no service named "${service}"; known services: ${list}`
-        : `name a service in the path (/<service>/...); known services: ${list}`;
-      answer(response, 404, requestId, { error: message, services: known });
+      answer(response, 404, requestId, { error: unknownServiceMessage(service, known), services: known });
       exchange.log(404, routerInstanceName, "unknown service");
       return;
     }
@@ -332,11 +329,23 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
+/** The 404 text: which service was asked for, and which exist. */
+export function unknownServiceMessage(service: string, known: readonly string[]): string {
+  const list = known.join(", ") || "none";
+  return service
+    ? `no service named "${service}"; known services: ${list}`
+    : `name a service in the path (/<service>/...); known services: ${list}`;
+}
+
 function uncork(response: ServerResponse): void {
   response.uncork();
 }
 
-function allowedCandidates(candidates: readonly Target[], tried: readonly Target[]): readonly Target[] {
+/** The candidates a request may go to now: not yet tried, breaker allowing. */
+export function allowedCandidates(
+  candidates: readonly Target[],
+  tried: readonly Target[],
+): readonly Target[] {
   // Fast path: nothing tried yet and every breaker closed, so the shared array is used as is.
   let all = tried.length === 0;
   if (all) for (const candidate of candidates) if (candidate.circuit.state !== "closed") all = false;

@@ -12,6 +12,7 @@ import { stateFiles } from "../project/state-files.js";
 import { adminPrefix, handleAdmin } from "./admin.js";
 import { answer } from "./answer.js";
 import { type Balancer, createBalancer } from "./balancer.js";
+import { RawCore } from "./client-connection.js";
 import { startHealthChecks } from "./health-check.js";
 import { prometheusText, type ServiceSnapshot, snapshotMetrics } from "./metrics.js";
 import { type AccessLogEntry, type ProxyContext, proxyRequest } from "./proxy.js";
@@ -42,6 +43,9 @@ export interface RouterOptions {
   headersTimeoutMs?: number;
   /** A client connection with no bytes either way for this long is closed. Default 2 min. */
   idleTimeoutMs?: number;
+  /** Which code reads client connections: "raw" (default) parses HTTP/1.1 on the socket itself and
+   * hands anything unusual to node:http; "node" sends everything through node:http and undici. */
+  core?: "raw" | "node";
 }
 
 /** What `.agentctl/router.json` holds. */
@@ -119,15 +123,19 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     snapshot,
   };
 
+  const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
+  const keepAliveTimeoutMs = 5_000;
   const server = createServer(
     {
-      maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      maxHeaderSize: maxHeaderBytes,
+      headersTimeout: headersTimeoutMs,
       // Node checks the head timeout only this often (30 s by default, which would make it moot).
-      connectionsCheckingInterval: Math.min(1_000, Math.max(100, (options.headersTimeoutMs ?? 10_000) / 2)),
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, headersTimeoutMs / 2)),
       // Whole-request time is left to the per-route timeouts, so long uploads and streams are not cut.
       requestTimeout: 0,
-      keepAliveTimeout: 5_000,
+      keepAliveTimeout: keepAliveTimeoutMs,
     },
     (request: IncomingMessage, response: ServerResponse) => {
       try {
@@ -141,7 +149,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   );
   // Slow or stalled clients: a connection idle in both directions is closed. Streams that send keep
   // the connection busy; upgraded sockets (WebSocket) are exempt, their idleness is the app's business.
-  server.setTimeout(options.idleTimeoutMs ?? 120_000, (socket) => socket.destroy());
+  server.setTimeout(idleTimeoutMs, (socket) => socket.destroy());
   server.on("upgrade", (request, socket, head) => {
     (socket as Socket).setTimeout(0);
     proxyUpgrade(request, socket, head, context);
@@ -157,6 +165,26 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
           : "400 Bad Request";
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
+
+  // The raw core takes every connection first (node:http's parser, IncomingMessage/ServerResponse and
+  // undici cost about half the CPU of a request); node:http's own connection listener stays as the
+  // path for what the raw core hands over. It is the same server, so node's head-timeout tracking,
+  // limits, 'upgrade' and 'clientError' handlers apply to handed-over connections unchanged.
+  let core: RawCore | undefined;
+  if ((options.core ?? "raw") === "raw") {
+    const nodeConnection = server.listeners("connection")[0] as (socket: Socket) => void;
+    server.removeListener("connection", nodeConnection);
+    const raw = new RawCore({
+      context,
+      maxHeaderBytes,
+      headersTimeoutMs,
+      keepAliveTimeoutMs,
+      idleTimeoutMs,
+      handOver: (socket) => nodeConnection.call(server, socket),
+    });
+    server.on("connection", (socket: Socket) => raw.accept(socket));
+    core = raw;
+  }
 
   const host = options.host ?? project.router.host ?? "127.0.0.1";
   const port = options.port ?? project.router.port;
@@ -204,7 +232,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       // Requests under way get a second to finish before their connections and pools are cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 1_000);
+      core?.closeIdle();
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+        core?.closeAll();
+      }, 1_000);
       force.unref();
       await closed;
       clearTimeout(force);

@@ -5,6 +5,7 @@ import type { Candidate } from "./balancer.js";
 import { type BreakerOptions, type BreakerState, CircuitBreaker } from "./breaker.js";
 import { InstanceStats, type MeteredInstance } from "./metrics.js";
 import type { Instance, Registry } from "./registry.js";
+import { UpstreamPool } from "./upstream.js";
 
 /** An instance the router can send to. */
 export class Target implements Candidate, MeteredInstance {
@@ -12,6 +13,8 @@ export class Target implements Candidate, MeteredInstance {
   readonly circuit: CircuitBreaker;
   readonly stats = new InstanceStats();
   readonly pool: Pool;
+  /** The raw core's keep-alive sockets; undefined when the instance is not plain http (undici's job). */
+  readonly upstreams: UpstreamPool | undefined;
   instance: Instance;
 
   constructor(instance: Instance, breaker: BreakerOptions) {
@@ -24,6 +27,17 @@ export class Target implements Candidate, MeteredInstance {
       keepAliveTimeout: 4_000,
       connect: { timeout: 5_000 },
     });
+    const url = new URL(instance.url);
+    this.upstreams =
+      url.protocol === "http:"
+        ? new UpstreamPool(url.hostname.replace(/^\[|\]$/g, ""), Number(url.port) || 80)
+        : undefined;
+  }
+
+  /** Closes both pools once the requests under way have finished. */
+  close(): void {
+    this.upstreams?.close();
+    void this.pool.close().catch(() => undefined);
   }
 
   get id(): string {
@@ -70,6 +84,7 @@ export class TargetSet {
   /** Stops following the registry and closes every pool (waiting for requests under way). */
   async close(): Promise<void> {
     this.#registry.off("change", this.#onChange);
+    for (const target of this.all()) target.upstreams?.destroy();
     await Promise.all(this.all().map((target) => target.pool.destroy().catch(() => undefined)));
     this.#byId.clear();
     this.#ready.clear();
@@ -81,7 +96,7 @@ export class TargetSet {
       seen.add(instance.id);
       const current = this.#byId.get(instance.id);
       if (!current || current.instance.url !== instance.url) {
-        if (current) void current.pool.close().catch(() => undefined);
+        current?.close();
         this.#byId.set(instance.id, new Target(instance, this.#breaker));
       } else current.instance = instance;
     }
@@ -89,7 +104,7 @@ export class TargetSet {
       if (!seen.has(id)) {
         this.#byId.delete(id);
         // Requests already sent finish; the pool closes after them.
-        void target.pool.close().catch(() => undefined);
+        target.close();
       }
     this.#ready.clear();
     for (const service of this.#registry.services()) {

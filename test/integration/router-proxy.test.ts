@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RunningRouter, startRouter } from "../../src/router/server.js";
 import { type Backend, routerProject, servicesYaml, startBackend } from "../support/router.js";
 
@@ -8,6 +8,10 @@ const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (stops.length) await stops.pop()!();
 });
+
+// Every test runs against both cores: the raw core (the default) and node:http + undici, which stays
+// the path for what the raw core hands over.
+let core: "raw" | "node" = "raw";
 
 async function setup(
   yaml: string,
@@ -18,6 +22,7 @@ async function setup(
     project: routerProject(yaml),
     token: "secret-token",
     healthCheckIntervalMs: 0,
+    core,
     ...extra,
   });
   stops.push(() => router.close());
@@ -44,7 +49,11 @@ async function get(router: RunningRouter, path: string, headers: Record<string, 
   return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
 }
 
-describe("router: routing", () => {
+describe.each(["raw", "node"] as const)("router: routing (%s core)", (which) => {
+  beforeEach(() => {
+    core = which;
+  });
+
   it("reaches a ready instance by path, by Host and by routes: prefix", async () => {
     const echo = await backend("echo");
     const gateway = await backend("gateway");
