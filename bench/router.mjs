@@ -1,6 +1,7 @@
 // `npm run bench:router`: requests/s and p50/p99 latency with wrk, same settings for every column —
-// direct to one backend; a bare undici proxy (the floor); the agentctl router with its defaults;
-// nginx with upstream keep-alive (when installed). Prints the ratios the router is held to (at least
+// direct to one backend; a bare undici proxy (the floor); the agentctl router with its defaults (its
+// raw core); the same router on its node:http core (before/after); the raw-core prototype without
+// router features (bench/router/raw-proxy.mjs); nginx with upstream keep-alive (when installed). Prints the ratios the router is held to (at least
 // 90% of the bare proxy's requests/s; under 1 ms added to p50 over direct), router/nginx, and a verdict
 // line per target. Each column also shows the CPU time its server processes spent per request (from
 // /proc): on a shared machine throughput and latency move with other load, CPU per request much less.
