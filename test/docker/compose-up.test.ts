@@ -100,6 +100,7 @@ describe("compose output on a real engine", () => {
       expect(up.status, up.stderr).toBe(0);
       const published = compose(["port", "gateway", "8080"]).stdout.trim();
       expect(published).toBe(`127.0.0.1:${port}`);
+      expect(await waitForHealth(`http://127.0.0.1:${port}/api/health`, 90_000)).toBe(200);
       const response = await fetch(`http://127.0.0.1:${port}/api/chat`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -152,10 +153,9 @@ describe("compose output on a real engine", () => {
         onOutput: (chunk) => output.push(chunk),
       });
       expect(result.applied?.program).toBe("docker-compose");
-      const health = await fetch(`http://127.0.0.1:${port}/api/health`, {
-        signal: AbortSignal.timeout(10_000),
-      });
-      expect(health.status, output.join("")).toBe(200);
+      // `up -d` returns once the containers run, not once the gateway listens (1.29 has no --wait).
+      const health = await waitForHealth(`http://127.0.0.1:${port}/api/health`, 90_000);
+      expect(health, output.join("")).toBe(200);
       const down = compose(["down", "-v", "--rmi", "local", "--remove-orphans", "-t", "5"], 120_000);
       expect(down.status, down.stderr).toBe(0);
       composeDir = undefined;
@@ -163,3 +163,17 @@ describe("compose output on a real engine", () => {
     600_000,
   );
 });
+
+/** Polls a URL until it answers 200 or the time is up; returns the last status (0: no answer). */
+async function waitForHealth(url: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+      .then((response) => response.status)
+      .catch(() => 0);
+    if (status === 200) return status;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return status;
+}

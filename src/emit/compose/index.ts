@@ -81,12 +81,14 @@ function composeService(
     ...imageOrBuild(project, service, labels),
     environment,
     ports: hostPort === undefined ? undefined : [publishedPort(portVariable, hostPort, service.replicas)],
+    // The probe starts a node process each time: on a busy host that alone can take a second or more,
+    // so the check gets at least 5 s, and failures in the first 10 s do not count.
     healthcheck: {
       test: ["CMD", "node", "-e", probeScript(service.health.path)],
       interval: duration(service.health.intervalMs),
-      timeout: duration(service.health.timeoutMs),
+      timeout: duration(Math.max(service.health.timeoutMs, 5000)),
       retries: service.health.retries,
-      start_period: duration(Math.max(service.health.startPeriodMs, 1000)),
+      start_period: duration(Math.max(service.health.startPeriodMs, 10_000)),
     },
     depends_on: Object.keys(dependsOn).length > 0 ? dependsOn : undefined,
     restart: service.restart === "never" ? "no" : service.restart === "always" ? "always" : "on-failure",
