@@ -217,9 +217,13 @@ export class ClientConnection {
     this.#ended = true;
     const forward = this.#forward;
     if (forward?.readingBody) {
-      // The client stopped sending in the middle of a body: the request can never complete.
+      // The client stopped sending in the middle of a body: the request can never complete. Like
+      // node:http, it hears 400 unless its answer had already started.
       forward.clientGone();
-      this.socket.destroy();
+      this.#forward = undefined;
+      this.closing = true;
+      if (forward.answerStarted) this.socket.destroy();
+      else this.socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
     } else if (!forward) this.#finish();
   }
 

@@ -263,6 +263,11 @@ export class Forward implements UpstreamListener {
     this.client.socket.uncork();
   }
 
+  /** Whether the answer's head has been written to the client. */
+  get answerStarted(): boolean {
+    return this.#headSent;
+  }
+
   /** The client went away: the instance's connection is dropped and the request counted as aborted. */
   clientGone(): void {
     if (this.#clientGone) return;

@@ -290,6 +290,22 @@ describe("raw core framing", () => {
     expect(good.hits + dropped.answered + dropped.count).toBe(8);
   });
 
+  it("answers pipelined requests sent before the client half-closes, and 400 to a body cut short", async () => {
+    const backend = await startBackend("echo");
+    const target = await router([backend.url]);
+    const client = rawClient(target.port);
+    client.socket.end(get("/echo/a") + get("/echo/b"));
+    const answers = await client.read("GET", "GET");
+    expect(answers.map((answer) => JSON.parse(answer.body).path)).toEqual(["/a", "/b"]);
+
+    const cut = rawClient(target.port);
+    cut.socket.end("POST /echo/p HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nabc");
+    expect((await cut.read("POST"))[0]!.status).toBe(400);
+    // The POST streamed: the backend had its head before the body was cut, and lost the connection.
+    expect(backend.hits).toBe(3);
+    expect(target.snapshot()[0]!.instances[0]!.inflight).toBe(0);
+  });
+
   it("knows HEAD, 204 and 304 answers have no body, and keeps both connections in step after them", async () => {
     const backend = await rawBackend((socket, { head }) => {
       const path = head.split(" ")[1];
