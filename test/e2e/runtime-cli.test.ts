@@ -5,7 +5,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentctlBin, runCli } from "../support/cli.js";
-import { alivePids, copyRuntimeFixture, killLeftovers, recordedPids, waitGone } from "../support/runtime.js";
+import {
+  alivePids,
+  copyRuntimeFixture,
+  killLeftovers,
+  recordedPids,
+  waitFor,
+  waitGone,
+} from "../support/runtime.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -77,8 +84,15 @@ describe("agentctl up -d and friends", () => {
     const restarted = await runCli(["restart", "tools"], { cwd: dir });
     expect(restarted.stdout).toContain("restarted tools");
 
-    const pids = await recordedPids(dir);
-    expect(pids.length).toBeGreaterThanOrEqual(6);
+    // The restarted tools (and its grandchild) write their pid files once they run: wait for them.
+    const pids = await waitFor(
+      async () => {
+        const found = await recordedPids(dir);
+        return found.length >= 7 ? found : undefined;
+      },
+      15_000,
+      "the restarted tools' pid files",
+    );
     const stopped = await runCli(["down"], { cwd: dir });
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/stopped .*agent-0/);
