@@ -36,12 +36,18 @@ export function projectLabels(project: ResolvedProject): Record<string, string> 
   return { [labelKeys.project]: project.name, [labelKeys.stateDir]: project.stateDir };
 }
 
+/** The port a service listens on inside its containers: its `port`, else 8080 (as in the deploy
+ *  targets). Every replica listens there; each is published on its own 127.0.0.1 port. */
+export function containerListenPort(service: ResolvedService): number {
+  return service.port ?? 8080;
+}
+
 /** A discovery variable a container does not get, and why. */
 export interface OmittedDiscovery {
   variable: string;
   service: string;
-  /** `process`: the service runs on the host; `not-started`: its port is not known yet. */
-  why: "process" | "not-started";
+  /** `process`: the service runs on the host, whose 127.0.0.1 a container cannot reach. */
+  why: "process";
 }
 
 /** The warning lines (at most one per reason) that say which discovery variables a container lacks. */
@@ -56,28 +62,23 @@ export function omissionWarnings(omitted: readonly OmittedDiscovery[]): string[]
     lines.push(
       `agentctl: warning: ${list("process")} left out of this container: those services run as processes on the host, whose 127.0.0.1 a container cannot reach (run them on docker to call them from here)`,
     );
-  if (list("not-started"))
-    lines.push(
-      `agentctl: warning: ${list("not-started")} left out of this container: those services had not started, so their ports were unknown (list them in dependsOn to call them from here)`,
-    );
   return lines;
 }
 
 /**
  * The environment of a container: what the project declares for the service (env, secrets, PORT,
  * identity and topics, the URLs of resources it uses), never the host's own variables, with every
- * discovery variable pointing where a container can reach: `http://<service>:<port>` for docker services
- * (their replica 0 on the project network); process services on the host's 127.0.0.1 are unreachable
- * from a container, so their variables are left out and listed in `omitted`. HOST is 0.0.0.0 unless the
- * service sets it: the published port reaches the container through its network interface.
+ * discovery variable pointing where a container can reach: `http://<service>:<listen port>` for docker
+ * services (every replica answers to the service's name on the project network, so Docker's DNS spreads
+ * calls over them, as in Compose); process services on the host's 127.0.0.1 are unreachable from a
+ * container, so their variables are left out and listed in `omitted`. PORT is the listen port; HOST is
+ * 0.0.0.0 unless the service sets it: the published port reaches the container through its interface.
  */
 export function containerEnvironment(options: {
   project: ResolvedProject;
   service: ResolvedService;
   /** The instance environment the supervisor computed (host variables included). */
   env: Record<string, string>;
-  /** Replica 0 ports of docker services this backend knows (started, or read from their URL). */
-  peerPorts: ReadonlyMap<string, number>;
 }): { env: Record<string, string>; omitted: OmittedDiscovery[] } {
   const { project, service, env } = options;
   const declared = new Set([
@@ -94,6 +95,7 @@ export function containerEnvironment(options: {
   const result: Record<string, string> = {};
   for (const key of Object.keys(env).sort()) if (declared.has(key)) result[key] = env[key]!;
   result.HOST = service.env.HOST ?? "0.0.0.0";
+  result.PORT = String(containerListenPort(service));
   const omitted: OmittedDiscovery[] = [];
   for (const other of project.services) {
     const variable = other.discoveryVariable;
@@ -103,20 +105,9 @@ export function containerEnvironment(options: {
       omitted.push({ variable, service: other.name, why: "process" });
       continue;
     }
-    const port = options.peerPorts.get(other.name) ?? loopbackPort(env[variable]!);
-    if (port === undefined) {
-      omitted.push({ variable, service: other.name, why: "not-started" });
-      continue;
-    }
-    result[variable] = `http://${other.name}:${port}`;
+    result[variable] = `http://${other.name}:${containerListenPort(other)}`;
   }
   return { env: result, omitted };
-}
-
-/** The port of a `http://127.0.0.1:<port>` URL (the supervisor's default discovery value). */
-export function loopbackPort(url: string): number | undefined {
-  const match = /^http:\/\/127\.0\.0\.1:(\d+)\/?$/.exec(url);
-  return match ? Number(match[1]) : undefined;
 }
 
 /** Everything the engine needs to create one replica's container. */
@@ -133,7 +124,7 @@ export function containerCreateOptions(options: {
   const { project, service, replica, port } = options;
   const network = networkName(project);
   const { limits } = service.resources;
-  const portKey = `${port}/tcp`;
+  const portKey = `${containerListenPort(service)}/tcp`;
   return {
     name: containerName(project, service.name, replica),
     Image: options.image,
@@ -158,13 +149,9 @@ export function containerCreateOptions(options: {
       NanoCpus: limits.cpuMillis === undefined ? undefined : limits.cpuMillis * 1_000_000,
     },
     NetworkingConfig: {
-      // Every replica answers to <service>-<replica>; only replica 0 to <service>: replicas listen on
-      // ports of their own, and the discovery URL (http://<service>:<port>) names replica 0's port, so
-      // the shared alias must not resolve to a replica that does not listen there.
+      // Every replica answers to <service> (Docker's DNS spreads calls over them) and <service>-<replica>.
       EndpointsConfig: {
-        [network]: {
-          Aliases: replica === 0 ? [service.name, `${service.name}-0`] : [`${service.name}-${replica}`],
-        },
+        [network]: { Aliases: [service.name, `${service.name}-${replica}`] },
       },
     },
   };

@@ -64,8 +64,6 @@ export async function connectEngine(timeoutMs = 5_000): Promise<Docker> {
 export function createDockerBackend(project: ResolvedProject): Backend {
   const running = new Map<string, RunningContainer>();
   const images = new Map<string, PreparedImage>();
-  /** Replica 0 ports of started docker services: where http://<service>:<port> points. */
-  const peerPorts = new Map<string, number>();
   /** Containers created by this backend and not yet removed: the network stays while any exists. */
   const live = new Set<string>();
   const warned = new Set<string>();
@@ -139,8 +137,7 @@ export function createDockerBackend(project: ResolvedProject): Backend {
         images.delete(service.name);
         throw progress;
       }
-      if (spec.replica === 0) peerPorts.set(service.name, port);
-      const { env, omitted } = containerEnvironment({ project, service, env: spec.env, peerPorts });
+      const { env, omitted } = containerEnvironment({ project, service, env: spec.env });
       if (!warned.has(service.name)) {
         warned.add(service.name);
         for (const line of omissionWarnings(omitted)) spec.onLine(line, "stderr");

@@ -30,6 +30,7 @@ services:
     dependsOn: [db]
   web:
     image: web:1
+    port: 5000
     command: node server.js --fast
   legacy:
     runtime: process
@@ -71,50 +72,38 @@ describe("containerEnvironment", () => {
         AGENTCTL_SERVICE_WEB_URL: "http://127.0.0.1:41002",
         AGENTCTL_SERVICE_LEGACY_URL: "http://127.0.0.1:41003",
       },
-      peerPorts: new Map([["api", 41000]]),
     });
     expect(env).toEqual({
       AGENTCTL_INSTANCE: "api-1",
       AGENTCTL_PROJECT: "shop",
       AGENTCTL_SERVICE_DB_URL: "postgres://db.example:5432/shop",
       AGENTCTL_SERVICE: "api",
-      AGENTCTL_SERVICE_API_URL: "http://api:41000",
-      AGENTCTL_SERVICE_WEB_URL: "http://web:41002",
+      AGENTCTL_SERVICE_API_URL: "http://api:8080",
+      AGENTCTL_SERVICE_WEB_URL: "http://web:5000",
       API_KEY: "s3cret",
       DATABASE_URL: "postgres://db.example:5432/shop",
       GREETING: "hi",
       HOST: "0.0.0.0",
-      PORT: "41001",
+      PORT: "8080",
       SUBSCRIBE: "orders",
     });
     expect(omitted).toEqual([{ variable: "AGENTCTL_SERVICE_LEGACY_URL", service: "legacy", why: "process" }]);
   });
 
-  it("leaves out a docker service whose port it cannot know (behind the router, not started yet)", () => {
-    const shop = project();
-    const web = shop.services.find((s) => s.name === "web")!;
-    const { env, omitted } = containerEnvironment({
-      project: shop,
-      service: web,
-      env: { AGENTCTL_SERVICE_API_URL: "http://127.0.0.1:4000/api", PORT: "1" },
-      peerPorts: new Map(),
-    });
-    expect(env.AGENTCTL_SERVICE_API_URL).toBeUndefined();
-    expect(omitted).toEqual([{ variable: "AGENTCTL_SERVICE_API_URL", service: "api", why: "not-started" }]);
+  it("warns once, naming the variables a container cannot use", () => {
     expect(
       omissionWarnings([
-        ...omitted,
         { variable: "AGENTCTL_SERVICE_LEGACY_URL", service: "legacy", why: "process" },
+        { variable: "AGENTCTL_SERVICE_OLD_URL", service: "old", why: "process" },
       ]),
     ).toEqual([
-      "agentctl: warning: AGENTCTL_SERVICE_LEGACY_URL left out of this container: those services run as processes on the host, whose 127.0.0.1 a container cannot reach (run them on docker to call them from here)",
-      "agentctl: warning: AGENTCTL_SERVICE_API_URL left out of this container: those services had not started, so their ports were unknown (list them in dependsOn to call them from here)",
+      "agentctl: warning: AGENTCTL_SERVICE_LEGACY_URL, AGENTCTL_SERVICE_OLD_URL left out of this container: those services run as processes on the host, whose 127.0.0.1 a container cannot reach (run them on docker to call them from here)",
     ]);
   });
 });
 
 describe("containerCreateOptions", () => {
-  it("names, labels, publishes on 127.0.0.1 only and gives replica 0 the service alias", () => {
+  it("names, labels, publishes the listen port on 127.0.0.1 only, and gives every replica the service alias", () => {
     const shop = project();
     const api = shop.services.find((s) => s.name === "api")!;
     const common = {
@@ -143,9 +132,9 @@ describe("containerCreateOptions", () => {
         "agentctl.state-dir": "/virtual/.agentctl",
         "agentctl.supervisor": "42:7",
       },
-      ExposedPorts: { "41000/tcp": {} },
+      ExposedPorts: { "8080/tcp": {} },
       HostConfig: {
-        PortBindings: { "41000/tcp": [{ HostIp: "127.0.0.1", HostPort: "41000" }] },
+        PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "41000" }] },
         NetworkMode: "agentctl-shop",
         Init: true,
         Memory: 256 * 1024 * 1024,
@@ -154,17 +143,22 @@ describe("containerCreateOptions", () => {
       NetworkingConfig: { EndpointsConfig: { "agentctl-shop": { Aliases: ["api", "api-0"] } } },
     });
     const one = containerCreateOptions({ ...common, replica: 1, instance: "api-1", port: 41001, env: {} });
-    expect(one.NetworkingConfig?.EndpointsConfig?.["agentctl-shop"]?.Aliases).toEqual(["api-1"]);
+    expect(one.NetworkingConfig?.EndpointsConfig?.["agentctl-shop"]?.Aliases).toEqual(["api", "api-1"]);
+    expect(one.HostConfig?.PortBindings).toEqual({
+      "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "41001" }],
+    });
     const web = shop.services.find((s) => s.name === "web")!;
     const shell = containerCreateOptions({
       ...common,
       service: web,
       replica: 0,
       instance: "web-0",
-      port: 1,
+      port: 5000,
       env: {},
     });
     expect(shell.Cmd).toEqual(["/bin/sh", "-c", "node server.js --fast"]);
+    // A configured port is where the image listens, inside as outside.
+    expect(shell.ExposedPorts).toEqual({ "5000/tcp": {} });
   });
 
   it("reads back the supervisor label it writes", () => {

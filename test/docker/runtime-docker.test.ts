@@ -1,7 +1,7 @@
 // The docker runtime on the real engine, through the programmatic `up()`: the tool template with two
 // replicas and a relay in containers built from their bundles on the offline base image, plus one host
 // process. Both replicas answer on their 127.0.0.1 ports, the relay reaches tools at
-// http://tools:<port> on the project network, a killed container is restarted, and shutdown leaves no
+// http://tools:8080 on the project network, a killed container is restarted, and shutdown leaves no
 // container and no network. Without an engine it skips loudly; AGENTCTL_REQUIRE_DOCKER=1 fails instead.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { up } from "../../src/api/up.js";
@@ -74,32 +74,35 @@ describe.runIf(run)("docker runtime on a real engine", () => {
         "agentctl.instance": instance.id,
         "agentctl.state-dir": world!.project.stateDir,
       });
-      // Published on the loopback only, on the instance's own port, which is also PORT inside.
+      // Every replica listens on 8080 inside (PORT) and is published on its own port, on the loopback only.
       expect(container.HostConfig.PortBindings).toEqual({
-        [`${instance.port}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: String(instance.port) }],
+        "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: String(instance.port) }],
       });
-      expect(container.Config.Env).toContain(`PORT=${instance.port}`);
+      expect(container.Config.Env).toContain("PORT=8080");
       expect(Object.keys(container.NetworkSettings.Networks)).toEqual([`agentctl-${name}`]);
+      // Each replica answers to the service's name on the project network (Docker's DNS spreads calls).
+      expect(container.NetworkSettings.Networks[`agentctl-${name}`]!.Aliases).toEqual(
+        expect.arrayContaining([instance.service, instance.id]),
+      );
     }
     expect(docker(["port", inspectContainer(instances[0]!.container!).Id]).trim()).toBe(
-      `${instances[0]!.port}/tcp -> 127.0.0.1:${instances[0]!.port}`,
+      `8080/tcp -> 127.0.0.1:${instances[0]!.port}`,
     );
   }, 300_000);
 
-  it("lets the relay reach tools by http://tools:<port>, leaves out the host process's variable and the host's environment", async () => {
+  it("lets the relay reach tools by http://tools:8080, leaves out the host process's variable and the host's environment", async () => {
     const relay = hosted!.supervisor.list().find((i) => i.service === "relay")!;
-    const tools0 = hosted!.supervisor.list().find((i) => i.id === "tools-0")!;
     const relayed = await getJson(`${relay.url}/relay`);
     expect(relayed.status).toBe(200);
     expect(relayed.body).toMatchObject({
-      via: `http://tools:${tools0.port}`,
+      via: "http://tools:8080",
       status: 200,
       body: { success: true, result: { tool_name: "calculator", output: { value: 42 } } },
     });
     const env = await getJson(`${relay.url}/env`);
     expect(env.body.discovery).toEqual({
-      AGENTCTL_SERVICE_RELAY_URL: `http://relay:${relay.port}`,
-      AGENTCTL_SERVICE_TOOLS_URL: `http://tools:${tools0.port}`,
+      AGENTCTL_SERVICE_RELAY_URL: "http://relay:8080",
+      AGENTCTL_SERVICE_TOOLS_URL: "http://tools:8080",
     });
     expect(env.body.greeting).toBe("hello");
     // The host's variables stay on the host (HOME is the image user's, set by the engine).
