@@ -39,6 +39,8 @@ export interface UpOptions {
   onProgress?: (message: string) => void;
   onLine?: (line: LogLine) => void;
   onInstanceChange?: (instance: InstanceView) => void;
+  /** Called once the supervisor runs, before the wait for readiness (the dashboard shows it from then). */
+  onHosted?: (hosted: HostedProject) => void;
   /** The router seam: where dependents reach a service (default: its replica 0). */
   discoveryUrl?: (service: ResolvedService, replicaZeroUrl: string) => string;
   statusSections?: () => Record<string, unknown>;
@@ -85,6 +87,7 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
     throw error;
   }
   if (router) hosted = withRouter(hosted, router);
+  options.onHosted?.(hosted);
   if (hosted.reaped.killed > 0) options.onProgress?.(describeReaped(hosted.reaped));
 
   options.onProgress?.("waiting for services to be ready");
@@ -93,8 +96,14 @@ export async function up(project: ResolvedProject, options: UpOptions = {}): Pro
   try {
     await hosted.waitReady(options.readyTimeoutMs ?? defaultReadyTimeoutMs);
   } catch (error) {
-    if (options.signal?.aborted)
-      throw new AgentctlError("E_INTERRUPTED", "interrupted while waiting for services to be ready");
+    if (options.signal?.aborted) {
+      // The abort listener began the shutdown; finish it before saying so (nothing left running).
+      await hosted.shutdown();
+      throw new AgentctlError(
+        "E_INTERRUPTED",
+        "interrupted while waiting for services to be ready; what had started was stopped",
+      );
+    }
     if (!options.keepGoing) await hosted.shutdown();
     else (error as AgentctlError & { hosted?: HostedProject }).hosted = hosted;
     throw error;

@@ -154,6 +154,9 @@ async function waitUntilReady(supervisor: Supervisor, timeoutMs: number): Promis
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (supervisor.fatal) throw supervisor.fatal;
+    // Ctrl-C, `q` or `agentctl down` while waiting: nothing will get ready any more.
+    if (supervisor.stopping)
+      throw new AgentctlError("E_INTERRUPTED", "stopped while waiting for services to be ready");
     const observed = supervisor.list().map(toObserved);
     const waiting = supervisor.services().filter((s) => !serviceReady(s, observed));
     if (waiting.length === 0) return;

@@ -63,6 +63,10 @@ export class Supervisor extends EventEmitter<{ change: [InstanceView]; line: [Lo
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopped = false;
+  /** True once stop() was called: nothing starts any more. */
+  get stopping(): boolean {
+    return this.stopped;
+  }
   /** A failure that ends `up` (a port in use, a command that cannot start). */
   fatal?: AgentctlError;
 

@@ -81,6 +81,10 @@ export async function runDashboard(
     />,
     { stdout: context.stdout as NodeJS.WriteStream, stdin: context.stdin, exitOnCtrlC: false },
   );
+  // Asked for now: ink settles this promise only if it exists when the app unmounts, and `q` unmounts
+  // it (useApp().exit) long before the services have stopped; asked for later, it would never settle
+  // and node would end with exit code 13 (an unsettled top-level await).
+  const exited = app.waitUntilExit().catch(() => undefined);
   const refresh = () =>
     hosted && store.update({ instances: hosted.supervisor.list(), traffic: hosted.trafficFigures?.() ?? {} });
   const timer = setInterval(refresh, 1000);
@@ -100,6 +104,11 @@ export async function runDashboard(
         }),
       onLine: (line) => store.update({ logLines: [...store.data.logLines.slice(-499), line] }),
       onInstanceChange: () => setImmediate(refresh),
+      // Rows appear as instances start, not only once everything is ready.
+      onHosted: (running) => {
+        hosted = running;
+        store.update({ routerUrl: running.routerUrl });
+      },
     }).catch((error: unknown) => {
       // --keep-going: the error names the service that never got ready; the rest stays on screen.
       const kept = (error as { hosted?: HostedProject }).hosted;
@@ -117,6 +126,6 @@ export async function runDashboard(
   } finally {
     clearInterval(timer);
     app.unmount();
-    await app.waitUntilExit().catch(() => undefined);
+    await exited;
   }
 }
