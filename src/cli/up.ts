@@ -66,7 +66,7 @@ export const upCommand = defineCommand({
       options.ui !== false &&
       !child &&
       Boolean(context.stdout.isTTY && context.stdin.isTTY) &&
-      !context.env.CI;
+      !inContinuousIntegration(context.env);
     if (interactive) {
       const { runDashboard } = await import("./ui/run-dashboard.js");
       return runDashboard(project, {
@@ -94,4 +94,13 @@ async function accessLogFile(value: unknown, stateDir: string, cwd: string): Pro
   const { join, resolve } = await import("node:path");
   const { stateFiles } = await import("../project/state-files.js");
   return value === true ? join(stateFiles(stateDir).logs, "access.log") : resolve(cwd, String(value));
+}
+
+// The same test ink makes (its is-in-ci): where it holds, ink draws only a final frame, so the live
+// dashboard would stay blank; plain lines are shown instead.
+function inContinuousIntegration(env: NodeJS.ProcessEnv): boolean {
+  if (env.CI === "0" || env.CI === "false") return false;
+  return (
+    "CI" in env || "CONTINUOUS_INTEGRATION" in env || Object.keys(env).some((key) => key.startsWith("CI_"))
+  );
 }
