@@ -1,7 +1,7 @@
 // `npm run bench:router`: requests/s and p50/p99 latency with wrk, same settings for every column —
 // direct to one backend; a bare undici proxy (the floor); the agentctl router with its defaults (its
-// raw core); the same router on its node:http core (before/after); the raw-core prototype without
-// router features (bench/router/raw-proxy.mjs); nginx with upstream keep-alive (when installed). Prints the ratios the router is held to (at least
+// raw core); the same router on its node:http core (before/after); nginx with upstream keep-alive
+// (when installed). Prints the ratios the router is held to (at least
 // 90% of the bare proxy's requests/s; under 1 ms added to p50 over direct), router/nginx, and a verdict
 // line per target. Each column also shows the CPU time its server processes spent per request (from
 // /proc): on a shared machine throughput and latency move with other load, CPU per request much less.
@@ -134,7 +134,6 @@ if (!existsSync(wrk)) {
 const [a, b] = [await start("backend.mjs"), await start("backend.mjs")];
 const backends = [`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`];
 const bare = await start("bare-proxy.mjs", backends);
-const raw = await start("raw-proxy.mjs", backends);
 const router = await start("agentctl-router.mjs", backends);
 const routerNode = await start("agentctl-router.mjs", backends, { ROUTER_CORE: "node" });
 const nginxPort = await startNginx([a.port, b.port]);
@@ -142,7 +141,6 @@ const nginxPort = await startNginx([a.port, b.port]);
 const names = {
   direct: "direct (one backend)",
   bare: "bare undici proxy",
-  raw: "raw net proxy (prototype)",
   router: "agentctl router",
   routerNode: "router, node:http core",
   nginx: "nginx (1 worker, keepalive)",
@@ -155,7 +153,6 @@ const columns = [
   { name: names.bare, url: `http://127.0.0.1:${bare.port}/work`, pid: bare.pid },
   { name: names.router, url: `http://127.0.0.1:${router.port}/echo/work`, pid: router.pid },
   { name: names.routerNode, url: `http://127.0.0.1:${routerNode.port}/echo/work`, pid: routerNode.pid },
-  { name: names.raw, url: `http://127.0.0.1:${raw.port}/echo/work`, pid: raw.pid },
 ];
 if (nginxPort) {
   const pid = Number(readFileSync(join(temp, "nginx.pid"), "utf8"));
@@ -206,11 +203,6 @@ console.log("");
 console.log(`router / bare proxy requests/s   ${keeps.toFixed(2).padStart(9)}   target >= 0.90`);
 console.log(`router p50 - direct p50          ${signed(addedP50(ours)).padStart(9)}   target < 1 ms`);
 console.log(`bare proxy p50 - direct p50      ${signed(addedP50(floor)).padStart(9)}   (the floor)`);
-const rawResult = results[names.raw];
-console.log(`raw proxy p50 - direct p50       ${signed(addedP50(rawResult)).padStart(9)}`);
-console.log(
-  `raw proxy / bare proxy req/s, CPU ${(rawResult.rps / floor.rps).toFixed(2).padStart(5)}, ${(rawResult.cpuMicrosPerRequest / floor.cpuMicrosPerRequest).toFixed(2)}   (the net-socket core prototype)`,
-);
 const nginxResult = results[names.nginx];
 if (nginxResult) {
   console.log(`router / nginx requests/s        ${(ours.rps / nginxResult.rps).toFixed(2).padStart(9)}`);
