@@ -3,15 +3,12 @@
 // address, and `q` stopping everything — with exit code 0 once all was up (not 13, which node uses when
 // the command's promise never settles), and at once with a clear message while still waiting.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { agentctlBin, runCli } from "../support/cli.js";
-import { copyRuntimeFixture, killLeftovers, recordedPids, waitGone } from "../support/runtime.js";
+import { cleanupAfterEach, recordedPids, runtimeFixture, waitGone } from "../support/runtime.js";
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
 // Drops escape sequences, so the screen can be searched as text.
 const plain = (text: string) =>
@@ -22,18 +19,13 @@ const plain = (text: string) =>
 
 /** `agentctl up` on a 140×40 pseudo-terminal in a copy of a runtime fixture. */
 async function upOnTerminal(fixture: string) {
-  const temp = await copyRuntimeFixture(fixture);
-  cleanups.push(async () => {
-    await runCli(["down"], { cwd: temp.dir });
-    killLeftovers(await recordedPids(temp.dir));
-    await temp.remove();
-  });
+  const dir = await runtimeFixture(defer, fixture, { down: (at) => runCli(["down"], { cwd: at }) });
   const command = `stty cols 140 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(agentctlBin)} up`;
   // As on a developer's machine: CI unset (ink renders only a final frame when the variable exists at
   // all, and `up` shows no dashboard under CI).
   const { CI: _ci, ...env } = process.env;
   const child: ChildProcessWithoutNullStreams = spawn("script", ["-qfec", command, "/dev/null"], {
-    cwd: temp.dir,
+    cwd: dir,
     env: { ...env, NO_COLOR: "1", TERM: "xterm-256color" },
   });
   let screen = "";
@@ -44,7 +36,7 @@ async function upOnTerminal(fixture: string) {
   child.stderr.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
-    dir: temp.dir,
+    dir,
     screen: () => plain(screen),
     /** Waits until the screen matches every pattern; fails with the screen's tail otherwise. */
     async waitFor(...patterns: RegExp[]) {
@@ -69,7 +61,13 @@ async function upOnTerminal(fixture: string) {
 describe.skipIf(!hasScript)("the dashboard on a pseudo-terminal", () => {
   it("shows every service ready and the router, and q stops everything with exit code 0", async () => {
     const terminal = await upOnTerminal("runtime-basic");
-    await terminal.waitFor(/tools-0\s+ready/, /agent-0\s+ready/, /router http:\/\/127\.0\.0\.1:\d+/);
+    // The header says ready once up() is done (rows turn ready a moment earlier).
+    await terminal.waitFor(
+      /agentctl up runtime-basic ready/,
+      /tools-0\s+ready/,
+      /agent-0\s+ready/,
+      /router http:\/\/127\.0\.0\.1:\d+/,
+    );
     const pids = await recordedPids(terminal.dir);
     expect(pids.length).toBeGreaterThanOrEqual(2);
     expect(await terminal.press("q")).toBe(0);

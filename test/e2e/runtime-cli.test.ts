@@ -3,31 +3,21 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { agentctlBin, runCli } from "../support/cli.js";
 import {
   alivePids,
-  copyRuntimeFixture,
-  killLeftovers,
+  cleanupAfterEach,
   recordedPids,
+  runtimeFixture,
   waitFor,
   waitGone,
 } from "../support/runtime.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
-async function fixture(name: string) {
-  const temp = await copyRuntimeFixture(name);
-  cleanups.push(async () => {
-    await runCli(["down"], { cwd: temp.dir });
-    killLeftovers(await recordedPids(temp.dir));
-    await temp.remove();
-  });
-  return temp.dir;
-}
+const fixture = (name: string) =>
+  runtimeFixture(defer, name, { down: (dir) => runCli(["down"], { cwd: dir }) });
 
 interface PsRow {
   service: string;
@@ -163,7 +153,7 @@ describe("agentctl up -d and friends", () => {
       stderr += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    cleanups.push(async () => {
+    defer(async () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     });
     const deadline = Date.now() + 30_000;

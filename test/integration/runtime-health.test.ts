@@ -1,36 +1,29 @@
 // Liveness failures restart an instance; a process that ignores SIGTERM is killed after its grace
 // period, and its grandchild with it.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { up } from "../../src/api/up.js";
 import type { InstanceView } from "../../src/runtime/supervisor.js";
 import {
-  copyRuntimeFixture,
-  killLeftovers,
+  cleanupAfterEach,
   loadProjectIn,
   recordedPids,
+  runtimeFixture,
   waitFor,
   waitGone,
 } from "../support/runtime.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
 describe("health and stopping", () => {
   it("restarts an instance that turns unhealthy, and SIGKILLs one that ignores SIGTERM after its grace period", async () => {
-    const temp = await copyRuntimeFixture("runtime-health");
-    cleanups.push(async () => {
-      killLeftovers(await recordedPids(temp.dir));
-      await temp.remove();
-    });
+    const dir = await runtimeFixture(defer, "runtime-health");
     const states: string[] = [];
-    const hosted = await up(loadProjectIn(temp.dir), {
+    const hosted = await up(loadProjectIn(dir), {
       onInstanceChange: (i: InstanceView) => {
         if (i.service === "sick") states.push(i.state);
       },
     });
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     await waitFor(
       () => hosted.supervisor.list().find((i) => i.id === "sick-0" && i.restarts >= 1 && i.state === "ready"),
       30_000,
@@ -38,7 +31,7 @@ describe("health and stopping", () => {
     );
     expect(states.slice(0, 4)).toEqual(["starting", "ready", "unhealthy", "restarting"]);
 
-    const pids = await recordedPids(temp.dir);
+    const pids = await recordedPids(dir);
     const started = Date.now();
     await hosted.shutdown();
     const took = Date.now() - started;

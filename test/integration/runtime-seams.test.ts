@@ -1,32 +1,19 @@
 // The seams the router plugs into (discovery URLs, instance events, extra status sections) and the
 // control API's token, plus `logs --follow` over the files the supervisor writes.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { logs } from "../../src/api/logs.js";
 import { up } from "../../src/api/up.js";
 import { connectControl } from "../../src/client/control.js";
 import type { LogLine } from "../../src/runtime/logs.js";
 import type { InstanceView } from "../../src/runtime/supervisor.js";
-import {
-  copyRuntimeFixture,
-  killLeftovers,
-  loadProjectIn,
-  recordedPids,
-  waitFor,
-} from "../support/runtime.js";
+import { cleanupAfterEach, loadProjectIn, runtimeFixture, waitFor } from "../support/runtime.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
 describe("router seams and the control API", () => {
   it("discovery URLs, instance events and status sections come from the caller; a wrong token is refused", async () => {
-    const temp = await copyRuntimeFixture("runtime-basic");
-    cleanups.push(async () => {
-      killLeftovers(await recordedPids(temp.dir));
-      await temp.remove();
-    });
-    const project = loadProjectIn(temp.dir);
+    const dir = await runtimeFixture(defer, "runtime-basic");
+    const project = loadProjectIn(dir);
     const events: InstanceView[] = [];
     const lines: string[] = [];
     const hosted = await up(project, {
@@ -35,7 +22,7 @@ describe("router seams and the control API", () => {
       statusSections: () => ({ router: { url: "http://127.0.0.1:4999" } }),
       onLine: (line) => lines.push(`${line.service}-${line.replica} ${line.text}`),
     });
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     expect(lines).toContain("agent-0 discovery AGENTCTL_SERVICE_TOOLS_URL=http://127.0.0.1:4999/tools");
     const ready = events.filter((e) => e.state === "ready").map((e) => [e.id, e.url]);
     const agent = hosted.supervisor.list().find((i) => i.id === "agent-0")!;
@@ -50,14 +37,10 @@ describe("router seams and the control API", () => {
   });
 
   it("logs --follow prints lines as instances write them", async () => {
-    const temp = await copyRuntimeFixture("runtime-basic");
-    cleanups.push(async () => {
-      killLeftovers(await recordedPids(temp.dir));
-      await temp.remove();
-    });
-    const project = loadProjectIn(temp.dir);
+    const dir = await runtimeFixture(defer, "runtime-basic");
+    const project = loadProjectIn(dir);
     const hosted = await up(project);
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     const seen: LogLine[] = [];
     const stop = new AbortController();
     const following = logs(project, {
@@ -66,7 +49,7 @@ describe("router seams and the control API", () => {
       signal: stop.signal,
       onLine: (l) => seen.push(l),
     });
-    cleanups.push(async () => {
+    defer(async () => {
       stop.abort();
       await following;
     });

@@ -3,34 +3,24 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { up } from "../../src/api/up.js";
 import { AgentctlError } from "../../src/errors.js";
 import { hostProject } from "../../src/runtime/host.js";
 import { createProcessBackend } from "../../src/runtime/process.js";
 import type { InstanceView } from "../../src/runtime/supervisor.js";
 import {
-  copyRuntimeFixture,
-  killLeftovers,
+  cleanupAfterEach,
   loadProjectIn,
   recordedPids,
+  runtimeFixture,
   waitFor,
   waitGone,
 } from "../support/runtime.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
-async function fixture(name: string) {
-  const temp = await copyRuntimeFixture(name);
-  cleanups.push(async () => {
-    killLeftovers(await recordedPids(temp.dir));
-    await temp.remove();
-  });
-  return temp.dir;
-}
+const fixture = (name: string) => runtimeFixture(defer, name);
 
 function events(dir: string): { instance: string; event: string }[] {
   return readFileSync(join(dir, "run", "events.log"), "utf8")
@@ -49,7 +39,7 @@ describe("up on the process runtime", () => {
     const hosted = await up(loadProjectIn(dir), {
       onLine: (line) => lines.push(`${line.service}-${line.replica} ${line.text}`),
     });
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     const list = hosted.supervisor.list();
     expect(list.map((i) => [i.id, i.state])).toEqual([
       ["db-0", "ready"],
@@ -93,14 +83,14 @@ describe("up on the process runtime", () => {
       hosted?: { shutdown(): Promise<void>; supervisor: { list(): InstanceView[] } };
     };
     expect(error.hosted).toBeDefined();
-    cleanups.push(() => error.hosted!.shutdown());
+    defer(() => error.hosted!.shutdown());
     expect(error.hosted!.supervisor.list().find((i) => i.id === "base-0")?.state).toBe("ready");
   });
 
   it("restarts a replica killed with kill -9", async () => {
     const dir = await fixture("runtime-basic");
     const hosted = await up(loadProjectIn(dir));
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     const before = hosted.supervisor.list().find((i) => i.id === "agent-0")!;
     process.kill(before.pid!, "SIGKILL");
     const after = await waitFor(
@@ -128,7 +118,7 @@ describe("up on the process runtime", () => {
         if (instance.state === "starting" && instance.pid) starts.push(Date.now());
       },
     });
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     await waitFor(() => (seen.length >= 3 ? true : undefined), 40_000, "three restarts");
     expect(seen.slice(0, 3).map((s) => s.backoffMs)).toEqual([1000, 2000, 4000]);
     // Each restart came no sooner than its backoff (generous on the upper side: two shared cores).
@@ -143,7 +133,7 @@ describe("up on the process runtime", () => {
     const dir = await fixture("runtime-deps");
     const holder: Server = createServer();
     await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
-    cleanups.push(() => new Promise((resolve) => holder.close(() => resolve())));
+    defer(() => new Promise<void>((resolve) => holder.close(() => resolve())));
     const port = (holder.address() as { port: number }).port;
     const file = join(dir, "agentctl.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("  db:\n", `  db:\n    port: ${port}\n`));
@@ -158,7 +148,7 @@ describe("up on the process runtime", () => {
   it("refuses a second up on the same project", async () => {
     const dir = await fixture("runtime-basic");
     const hosted = await up(loadProjectIn(dir));
-    cleanups.push(() => hosted.shutdown());
+    defer(() => hosted.shutdown());
     const error = await up(loadProjectIn(dir)).catch((e: unknown) => e);
     expect((error as AgentctlError).code).toBe("E_ALREADY_RUNNING");
     expect((error as Error).message).toContain(`(pid ${process.pid})`);

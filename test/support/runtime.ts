@@ -2,6 +2,7 @@
 // processes recorded, and checks that none of them is left.
 import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { loadProjectOrThrow } from "../../src/project/load.js";
 import type { ResolvedProject } from "../../src/project/resolve.js";
 import { readProcessStat } from "../../src/runtime/process-table.js";
@@ -14,6 +15,38 @@ export async function copyRuntimeFixture(
   const temp = await copyFixture(name);
   await cp(join(fixturesDir, "bin"), join(temp.dir, "bin"), { recursive: true });
   return temp;
+}
+
+/** Work to undo after the current test, run in reverse order of registration. */
+export type Defer = (cleanup: () => unknown) => void;
+
+/** Registers an afterEach that runs, last first, every cleanup deferred during the test. */
+export function cleanupAfterEach(): Defer {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
+}
+
+/**
+ * Copies a runtime fixture for one test and defers its cleanup: `agentctl down` when `down` is given
+ * (for tests that start the CLI), then a kill of every pid its processes recorded, then the folder.
+ */
+export async function runtimeFixture(
+  defer: Defer,
+  name: string,
+  options: { down?: (dir: string) => Promise<unknown> } = {},
+): Promise<string> {
+  const temp = await copyRuntimeFixture(name);
+  defer(async () => {
+    await options.down?.(temp.dir);
+    killLeftovers(await recordedPids(temp.dir));
+    await temp.remove();
+  });
+  return temp.dir;
 }
 
 /** Loads the project of a folder. */
