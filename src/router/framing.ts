@@ -2,23 +2,13 @@
 // need, a response head into what the body framing needs, and chunked bodies scanned (not decoded)
 // to find where they end. Pure code on latin1 strings and buffers, so each rule is unit-tested alone.
 // Anything this parser does not fully understand is marked `unusual` and left to node:http.
+import { hopByHopHeaders } from "./headers.js";
 
 /** The blank line that ends a head. */
 export const headEnd = Buffer.from("\r\n\r\n");
 
-// Headers that stay on their hop (RFC 9110 §7.6.1); framing headers are handled separately.
-const hopByHop = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "upgrade",
-  "expect",
-  "http2-settings",
-]);
+// Hop-by-hop headers are shared with the node:http path; framing headers are handled separately here.
+const hopByHop = hopByHopHeaders;
 const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** What the raw core needs of a client's request head. */

@@ -2,9 +2,8 @@
 // learns who asked through X-Forwarded-For/Proto/Host and X-Request-Id.
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
-// undici refuses some of these in a request (connection, keep-alive, transfer-encoding, upgrade, expect);
-// the rest must not travel past one hop.
-const hopByHop = new Set([
+/** Headers that stay on their hop (RFC 9110 §7.6.1); the framing header, transfer-encoding, aside. */
+export const hopByHopHeaders: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -12,11 +11,13 @@ const hopByHop = new Set([
   "proxy-authorization",
   "te",
   "trailer",
-  "transfer-encoding",
   "upgrade",
   "expect",
   "http2-settings",
 ]);
+// undici refuses some of these in a request (connection, keep-alive, transfer-encoding, upgrade, expect)
+// and frames bodies itself, so this path drops transfer-encoding too.
+const hopByHop = new Set([...hopByHopHeaders, "transfer-encoding"]);
 
 /** The headers to send to the backend for a client's request. */
 export function forwardRequestHeaders(
