@@ -12,6 +12,7 @@ import {
   allowedCandidates,
   idempotentMethods,
   nextRequestId,
+  noAnswerCodes,
   type ProxyContext,
   unknownServiceMessage,
 } from "./proxy.js";
@@ -21,15 +22,7 @@ import type { Upstream, UpstreamError, UpstreamListener } from "./upstream.js";
 
 // Failures that mean the request got no answer from this instance (no response byte had arrived):
 // an idempotent request may go to another instance.
-const retryableCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "E_CONNECT_TIMEOUT",
-  "E_UPSTREAM_CLOSED",
-]);
+const retryableCodes = new Set([...noAnswerCodes, "E_CONNECT_TIMEOUT", "E_UPSTREAM_CLOSED"]);
 
 /** A request the raw core carries from head to end of answer. */
 export class Forward implements UpstreamListener {

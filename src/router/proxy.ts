@@ -47,14 +47,12 @@ export interface AccessLogEntry {
 
 /** Methods that may be sent twice (so retried on another instance after a connect failure). */
 export const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+/** Socket errors that mean the request got no answer from an instance (shared by both cores). */
+export const noAnswerCodes = ["ECONNREFUSED", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"];
 // Errors that mean the request got no answer from this instance; for an idempotent request it is
 // safe to send it again elsewhere.
 const retryableCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
+  ...noAnswerCodes,
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_SOCKET",
   "UND_ERR_CLOSED",
