@@ -24,6 +24,10 @@ import type { Upstream, UpstreamError, UpstreamListener } from "./upstream.js";
 // an idempotent request may go to another instance.
 const retryableCodes = new Set([...noAnswerCodes, "E_CONNECT_TIMEOUT", "E_UPSTREAM_CLOSED"]);
 
+// Body bytes up to this size are copied behind the answer's head so both leave in one write; a larger
+// first chunk is written after the head instead of copied.
+const combineBytes = 16 * 1024;
+
 /** A request the raw core carries from head to end of answer. */
 export class Forward implements UpstreamListener {
   readonly started = performance.now();
@@ -48,7 +52,9 @@ export class Forward implements UpstreamListener {
   #status = 0;
   #headSent = false;
   #keepAlive = true;
-  #corked = false;
+  /** The answer's head, not yet written (see flush()), and the body bytes that go with it. */
+  #outHead: string | null = null;
+  #outBody: Buffer | null = null;
   #finished = false;
   #clientGone = false;
   #waitingForDrain = false;
@@ -183,18 +189,23 @@ export class Forward implements UpstreamListener {
     else target.circuit.success();
     // A body still being read when the answer starts may never be read to its end: close after it.
     if (head.framing === "close" || this.readingBody) this.#keepAlive = false;
-    const socket = this.client.socket;
-    socket.cork();
-    this.#corked = true;
     this.#headSent = true;
-    socket.write(
+    this.#outHead =
       `${head.statusLine}\r\n${head.lines}x-agentctl-instance: ${target.id}\r\nx-request-id: ${this.requestId}\r\n` +
-        `${this.#keepAlive && !this.client.closing ? "connection: keep-alive\r\nkeep-alive: timeout=5\r\n" : "connection: close\r\n"}\r\n`,
-      "latin1",
-    );
+      `${this.#keepAlive && !this.client.closing ? "connection: keep-alive\r\nkeep-alive: timeout=5\r\n" : "connection: close\r\n"}\r\n`;
   }
 
   onResponseBody(chunk: Buffer): void {
+    // The head and the first body bytes of a batch go out together in flush(): one write, one segment.
+    if (this.#outHead !== null && this.#outBody === null) {
+      this.#outBody = chunk;
+      return;
+    }
+    this.flush();
+    this.#write(chunk);
+  }
+
+  #write(chunk: Buffer): void {
     if (!this.client.socket.write(chunk) && !this.#waitingForDrain) {
       const upstream = this.#upstream!;
       this.#waitingForDrain = true;
@@ -249,11 +260,22 @@ export class Forward implements UpstreamListener {
     );
   }
 
-  /** Sends what was written to the client since the head in one write. */
+  /** Writes the answer's head, with the body bytes that came in the same batch, in one write. */
   flush(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.client.socket.uncork();
+    const head = this.#outHead;
+    if (head === null) return;
+    const body = this.#outBody;
+    this.#outHead = null;
+    this.#outBody = null;
+    if (body === null || body.length > combineBytes) {
+      this.client.socket.write(head, "latin1");
+      if (body !== null) this.#write(body);
+      return;
+    }
+    const bytes = Buffer.allocUnsafe(head.length + body.length);
+    bytes.write(head, 0, "latin1"); // head.length is its byte length: latin1 is one byte a character
+    body.copy(bytes, head.length);
+    this.#write(bytes);
   }
 
   /** Whether the answer's head has been written to the client. */

@@ -34,6 +34,10 @@ export class UpstreamError extends Error {
 const idleReuseMs = 4_000;
 const connectTimeoutMs = 5_000;
 const maxResponseHeadBytes = 64 * 1024;
+// Each connection reads into its own buffer of this size (net's `onread`), and the bytes of each read
+// are copied out once. That skips the Readable stream machinery (a managed 64 KiB allocation, push,
+// 'data', a nextTick) on every answer: fewer microseconds per request on the hot path.
+const readBufferBytes = 64 * 1024;
 
 /** Keep-alive connections to one instance's address. */
 export class UpstreamPool {
@@ -113,13 +117,18 @@ export class Upstream {
   #paused = false;
 
   constructor(readonly pool: UpstreamPool) {
-    this.socket = connect({ host: pool.host, port: pool.port, noDelay: true });
+    const buffer = Buffer.allocUnsafe(readBufferBytes);
+    this.socket = connect({
+      host: pool.host,
+      port: pool.port,
+      noDelay: true,
+      onread: { buffer, callback: (bytes) => this.#onRead(buffer, bytes) },
+    });
     this.socket.setTimeout(connectTimeoutMs);
     this.socket.on("connect", () => {
       this.#connected = true;
       this.socket.setTimeout(this.#timeoutMs);
     });
-    this.socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     this.socket.on("timeout", () => this.#onTimeout());
     this.socket.on("error", (error: Error & { code?: string }) =>
       this.#fail(error.message, error.code ?? "ECONNRESET"),
@@ -177,6 +186,13 @@ export class Upstream {
   destroy(): void {
     this.pool.removed(this);
     this.socket.destroy();
+  }
+
+  #onRead(buffer: Buffer, bytes: number): boolean {
+    const chunk = Buffer.allocUnsafe(bytes); // small ones come from Node's shared pool
+    buffer.copy(chunk, 0, 0, bytes);
+    this.#onData(chunk);
+    return true; // pause() stops the reads itself
   }
 
   #onData(chunk: Buffer): void {
