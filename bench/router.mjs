@@ -1,7 +1,8 @@
 // `npm run bench:router`: requests/s and p50/p99 latency with wrk, same settings for every column —
 // direct to one backend; a bare undici proxy (the floor); the agentctl router with its defaults (its
 // raw core); the same router on its node:http core (before/after); nginx with upstream keep-alive
-// (when installed). Prints the ratios the router is held to (at least
+// (when installed); and, for context, a node:net byte relay with no HTTP work at all (what Node's sockets
+// alone cost: no Node proxy can do better). Prints the ratios the router is held to (at least
 // 90% of the bare proxy's requests/s; under 1 ms added to p50 over direct), router/nginx, and a verdict
 // line per target. Each column also shows the CPU time its server processes spent per request (from
 // /proc): on a shared machine throughput and latency move with other load, CPU per request much less.
@@ -136,6 +137,7 @@ const backends = [`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`];
 const bare = await start("bare-proxy.mjs", backends);
 const router = await start("agentctl-router.mjs", backends);
 const routerNode = await start("agentctl-router.mjs", backends, { ROUTER_CORE: "node" });
+const relay = await start("relay.mjs", backends);
 const nginxPort = await startNginx([a.port, b.port]);
 
 const names = {
@@ -144,6 +146,7 @@ const names = {
   router: "agentctl router",
   routerNode: "router, node:http core",
   nginx: "nginx (1 worker, keepalive)",
+  relay: "node:net byte relay (no HTTP)",
   processes: `agentctl router x${routerProcesses} processes*`,
 };
 // Each column: its URL and the processes whose CPU time is its cost (the backends are not counted
@@ -153,6 +156,7 @@ const columns = [
   { name: names.bare, url: `http://127.0.0.1:${bare.port}/work`, pid: bare.pid },
   { name: names.router, url: `http://127.0.0.1:${router.port}/echo/work`, pid: router.pid },
   { name: names.routerNode, url: `http://127.0.0.1:${routerNode.port}/echo/work`, pid: routerNode.pid },
+  { name: names.relay, url: `http://127.0.0.1:${relay.port}/work`, pid: relay.pid },
 ];
 if (nginxPort) {
   const pid = Number(readFileSync(join(temp, "nginx.pid"), "utf8"));
@@ -208,6 +212,13 @@ if (nginxResult) {
   console.log(`router / nginx requests/s        ${(ours.rps / nginxResult.rps).toFixed(2).padStart(9)}`);
   console.log(`nginx p50 - direct p50           ${signed(addedP50(nginxResult)).padStart(9)}`);
 }
+const relayResult = results[names.relay];
+console.log(
+  `node:net relay p50 - direct p50  ${signed(addedP50(relayResult)).padStart(9)}   (Node's own floor, no HTTP work)`,
+);
+console.log(
+  `router / node:net relay CPU/req  ${(ours.cpuMicrosPerRequest / relayResult.cpuMicrosPerRequest).toFixed(2).padStart(9)}   (what the router's HTTP work and features cost on top)`,
+);
 const nodeCore = results[names.routerNode];
 console.log(
   `router / node:http-core router   ${(ours.rps / nodeCore.rps).toFixed(2).padStart(9)}   req/s; CPU/request ${(ours.cpuMicrosPerRequest / nodeCore.cpuMicrosPerRequest).toFixed(2)} (the raw core's gain)`,
