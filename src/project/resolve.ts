@@ -87,6 +87,8 @@ export interface ResolvedRouter {
   timeoutMs: number;
   retries: number;
   maxBodyBytes: number;
+  /** Router processes serving connections (1: the router alone). */
+  workers: number;
   breaker: {
     failures: number;
     failureRate: number;
@@ -153,6 +155,7 @@ export function resolveProject(file: ProjectFile, origin: { file: string; source
       timeoutMs: parseDuration(router.timeout),
       retries: router.retries,
       maxBodyBytes: parseMemory(router.maxBodySize),
+      workers: router.workers,
       breaker: {
         failures: router.breaker.failures,
         failureRate: router.breaker.failureRate,

@@ -174,6 +174,9 @@ export const routerSchema = z.strictObject({
   retries: wholeNumber(0).default(2),
   maxBodySize: memory().default("10Mi"),
   breaker: breaker.default(breaker.parse({})),
+  workers: wholeNumber(1, 64)
+    .default(1)
+    .describe("router processes serving connections; above 1, a worker process each (a worker per core)"),
 });
 
 /** Per-target settings for `agentctl deploy`. */

@@ -5,8 +5,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { answer } from "./answer.js";
+import type { MeteredInstance } from "./metrics.js";
 import { type Instance, type InstanceState, instanceStates, type Registry } from "./registry.js";
-import type { TargetSet } from "./target.js";
 
 /** The path prefix of the admin API. */
 export const adminPrefix = "/_agentctl";
@@ -22,17 +22,23 @@ export interface InstanceView extends Instance {
 /** What the admin API reads and changes. */
 export interface AdminContext {
   registry: Registry;
-  targets: TargetSet;
+  /** An instance's breaker, in-flight count and figures (summed over worker processes when there are). */
+  metered(id: string): MeteredInstance | undefined;
   token: string;
   routerUrl: () => string;
   metricsText: () => string;
   snapshot: () => unknown;
+  /** Brings figures kept elsewhere (router worker processes) up to date before an answer uses them. */
+  refresh?: () => Promise<void>;
 }
 
 /** The registry joined with each instance's breaker state, in-flight count and totals. */
-export function instanceViews(registry: Registry, targets: TargetSet): InstanceView[] {
+export function instanceViews(
+  registry: Registry,
+  metered: (id: string) => MeteredInstance | undefined,
+): InstanceView[] {
   return registry.list().map((instance) => {
-    const target = targets.get(instance.id);
+    const target = metered(instance.id);
     return {
       ...instance,
       breaker: target?.breaker ?? "closed",
@@ -51,6 +57,7 @@ export async function handleAdmin(request: IncomingMessage, response: ServerResp
   const method = request.method ?? "GET";
   if (method === "GET" && path === "/health") return answer(response, 200, requestId, { ok: true });
   if (method === "GET" && path === "/metrics") {
+    await context.refresh?.();
     const text = context.metricsText();
     response.writeHead(200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
@@ -62,9 +69,10 @@ export async function handleAdmin(request: IncomingMessage, response: ServerResp
     return answer(response, 401, requestId, {
       error: "the admin API needs the control token: Authorization: Bearer <token from .agentctl/token>",
     });
-  const { registry, targets } = context;
+  const { registry } = context;
+  if (method === "GET" && (path === "/instances" || path === "/snapshot")) await context.refresh?.();
   if (method === "GET" && path === "/instances")
-    return answer(response, 200, requestId, instanceViews(registry, targets));
+    return answer(response, 200, requestId, instanceViews(registry, context.metered));
   if (method === "GET" && path === "/snapshot") return answer(response, 200, requestId, context.snapshot());
   if (method === "GET" && path === "/services") {
     const services = registry.services().map((service) => ({

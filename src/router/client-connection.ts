@@ -17,8 +17,9 @@ export interface RawCoreOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   idleTimeoutMs: number;
-  /** Gives a connection (its unread bytes pushed back) to node:http. */
-  handOver(socket: Socket): void;
+  /** Gives a connection, with the bytes read from it but not used, to node:http (in this process or,
+   * from a worker process, in the router's). */
+  handOver(socket: Socket, pending: Buffer | null): void;
 }
 
 /** The raw core: every client connection it holds, and the timer that enforces head and keep-alive timeouts. */
@@ -209,8 +210,7 @@ export class ClientConnection {
     socket.setTimeout(0);
     const pending = this.#pending;
     this.#pending = null;
-    if (pending) socket.unshift(pending);
-    this.core.options.handOver(socket);
+    this.core.options.handOver(socket, pending);
   }
 
   #end(): void {

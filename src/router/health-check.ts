@@ -1,7 +1,7 @@
 // Active health checks: every interval, each ready instance's health path is asked over its own
 // pool. A failed check opens the instance's breaker at once (no need to wait for user traffic to
 // fail); a passing check lets an open breaker probe without waiting for the reset timeout.
-import type { TargetSet } from "./target.js";
+import type { Target, TargetSet } from "./target.js";
 
 /** Settings of the active checker. */
 export interface HealthCheckOptions {
@@ -9,11 +9,18 @@ export interface HealthCheckOptions {
   timeoutMs: number;
   /** The health path of a service (its `health.path`, `/health` for services the project lacks). */
   pathFor(service: string): string;
+  /** Told every result (router worker processes apply it to their own breakers). */
+  onResult?(target: Target, healthy: boolean): void;
 }
 
 /** Starts checking; returns a function that stops it. */
 export function startHealthChecks(targets: TargetSet, options: HealthCheckOptions): () => void {
   let running = false;
+  const result = (target: Target, healthy: boolean) => {
+    if (healthy) target.circuit.healthy();
+    else target.circuit.trip();
+    options.onResult?.(target, healthy);
+  };
   const round = async () => {
     if (running) return;
     running = true;
@@ -32,10 +39,9 @@ export function startHealthChecks(targets: TargetSet, options: HealthCheckOption
                 headers: { "user-agent": "agentctl-router-health" },
               });
               await body.dump();
-              if (statusCode >= 500) target.circuit.trip();
-              else target.circuit.healthy();
+              result(target, statusCode < 500);
             } catch {
-              target.circuit.trip();
+              result(target, false);
             }
           }),
       );

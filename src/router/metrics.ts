@@ -13,8 +13,34 @@ const rateWindowSeconds = 10;
 /** Why a request failed at the router, for the errors counter. */
 export type FailureKind = "connect" | "timeout" | "status_5xx" | "aborted" | "too_large";
 
+/** What the Prometheus text and the snapshot read of an instance's figures. */
+export interface StatsView {
+  readonly requests: number;
+  readonly errors: number;
+  readonly byStatus: ReadonlyMap<number, number>;
+  readonly failures: ReadonlyMap<FailureKind, number>;
+  readonly buckets: ArrayLike<number>;
+  readonly sumSeconds: number;
+  rate(now?: number): number;
+  percentile(p: number): number;
+}
+
+/** An instance's figures as plain data, sent from a router worker process to the router. */
+export interface ExportedStats {
+  requests: number;
+  errors: number;
+  byStatus: [number, number][];
+  failures: [FailureKind, number][];
+  buckets: number[];
+  sumSeconds: number;
+  /** The most recent latencies (ms), at most the ring's size. */
+  recent: number[];
+  /** Requests per second over the last ten seconds, when exported. */
+  rate: number;
+}
+
 /** The figures kept for one instance. */
-export class InstanceStats {
+export class InstanceStats implements StatsView {
   requests = 0;
   errors = 0;
   readonly byStatus = new Map<number, number>();
@@ -62,11 +88,80 @@ export class InstanceStats {
     return sorted[Math.min(count - 1, Math.ceil((p / 100) * count) - 1)] ?? 0;
   }
 
+  /** The most recent latencies in milliseconds (in no particular order). */
+  recentLatencies(): number[] {
+    return Array.from(this.recent.subarray(0, Math.min(this.recentCount, recentSize)));
+  }
+
+  /** The figures as plain data (for a worker's report to the router). */
+  export(now = Date.now()): ExportedStats {
+    return {
+      requests: this.requests,
+      errors: this.errors,
+      byStatus: [...this.byStatus],
+      failures: [...this.failures],
+      buckets: Array.from(this.buckets),
+      sumSeconds: this.sumSeconds,
+      recent: this.recentLatencies(),
+      rate: this.rate(now),
+    };
+  }
+
   #advance(now: number): void {
     if (now === this.second) return;
     const gap = Math.min(rateWindowSeconds, now - this.second);
     for (let step = 1; step <= gap; step++) this.perSecond[(this.second + step) % rateWindowSeconds] = 0;
     this.second = now;
+  }
+}
+
+/** One instance's figures summed over the router and its worker processes: counters and histogram
+ * buckets add, the request rate adds (workers' as of their last report), percentiles come from the
+ * recent latencies of all of them together. */
+export class MergedStats implements StatsView {
+  readonly requests: number;
+  readonly errors: number;
+  readonly byStatus = new Map<number, number>();
+  readonly failures = new Map<FailureKind, number>();
+  readonly buckets: number[];
+  readonly sumSeconds: number;
+  readonly #own: InstanceStats;
+  readonly #parts: readonly ExportedStats[];
+
+  constructor(own: InstanceStats, parts: readonly ExportedStats[]) {
+    this.#own = own;
+    this.#parts = parts;
+    let { requests, errors, sumSeconds } = own;
+    const buckets = Array.from(own.buckets);
+    for (const [status, count] of own.byStatus) this.byStatus.set(status, count);
+    for (const [kind, count] of own.failures) this.failures.set(kind, count);
+    for (const part of parts) {
+      requests += part.requests;
+      errors += part.errors;
+      sumSeconds += part.sumSeconds;
+      part.buckets.forEach((count, index) => {
+        buckets[index] = (buckets[index] ?? 0) + count;
+      });
+      for (const [status, count] of part.byStatus)
+        this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + count);
+      for (const [kind, count] of part.failures)
+        this.failures.set(kind, (this.failures.get(kind) ?? 0) + count);
+    }
+    this.requests = requests;
+    this.errors = errors;
+    this.sumSeconds = sumSeconds;
+    this.buckets = buckets;
+  }
+
+  rate(now = Date.now()): number {
+    return this.#parts.reduce((sum, part) => sum + part.rate, this.#own.rate(now));
+  }
+
+  percentile(p: number): number {
+    const all = this.#own.recentLatencies().concat(...this.#parts.map((part) => part.recent));
+    if (all.length === 0) return 0;
+    all.sort((a, b) => a - b);
+    return all[Math.min(all.length - 1, Math.ceil((p / 100) * all.length) - 1)] ?? 0;
   }
 }
 
@@ -76,7 +171,7 @@ export interface MeteredInstance {
   service: string;
   inflight: number;
   breaker: BreakerState;
-  stats: InstanceStats;
+  stats: StatsView;
 }
 
 /** One instance's figures in the dashboard snapshot. */

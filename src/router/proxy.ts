@@ -59,7 +59,8 @@ const retryableCodes = new Set([
 ]);
 
 let sequence = 0;
-const bootId = Date.now().toString(36);
+// The process id keeps ids apart between router worker processes started in the same millisecond.
+const bootId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
 /** Request ids: unique per router run and cheap (no crypto on the hot path). */
 export function nextRequestId(): string {

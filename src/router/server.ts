@@ -3,7 +3,12 @@
 // WebSocket upgrades through. Writes .agentctl/router.json while it listens.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { AgentctlError } from "../errors.js";
@@ -11,15 +16,15 @@ import type { ResolvedProject } from "../project/resolve.js";
 import { stateFiles } from "../project/state-files.js";
 import { adminPrefix, handleAdmin } from "./admin.js";
 import { answer } from "./answer.js";
-import { type Balancer, createBalancer } from "./balancer.js";
 import { RawCore } from "./client-connection.js";
+import { createProxyContext } from "./context.js";
 import { startHealthChecks } from "./health-check.js";
-import { prometheusText, type ServiceSnapshot, snapshotMetrics } from "./metrics.js";
-import { type AccessLogEntry, type ProxyContext, proxyRequest } from "./proxy.js";
+import { type MeteredInstance, prometheusText, type ServiceSnapshot, snapshotMetrics } from "./metrics.js";
+import { type AccessLogEntry, proxyRequest } from "./proxy.js";
 import { Registry } from "./registry.js";
-import { routeTable } from "./route.js";
-import { TargetSet } from "./target.js";
+import { type Target, TargetSet } from "./target.js";
 import { proxyUpgrade } from "./upgrade.js";
+import { RouterWorkers } from "./workers.js";
 
 /** Options of `startRouter`. */
 export interface RouterOptions {
@@ -46,6 +51,8 @@ export interface RouterOptions {
   /** Which code reads client connections: "raw" (default) parses HTTP/1.1 on the socket itself and
    * hands anything unusual to node:http; "node" sends everything through node:http and undici. */
   core?: "raw" | "node";
+  /** Overrides `router.workers`: above 1, that many worker processes serve the connections. */
+  workers?: number;
 }
 
 /** What `.agentctl/router.json` holds. */
@@ -65,6 +72,8 @@ export interface RunningRouter {
   snapshot(): ServiceSnapshot[];
   /** Prometheus text, as served at /_agentctl/metrics. */
   metrics(): string;
+  /** Process ids of the router's worker processes (none unless router.workers is above 1). */
+  workerPids(): number[];
   close(): Promise<void>;
 }
 
@@ -73,51 +82,57 @@ function failed(response: ServerResponse, error: Error): void {
   else response.destroy(error);
 }
 
+/** Listens on host:port; a port in use becomes a clear error. */
+function listen(server: NetServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error & { code?: string }) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new AgentctlError("E_ROUTER_PORT", `router port ${port} on ${host} is already in use`, {
+              hint: "Stop what holds it, or set router.port in agentctl.yaml (0 picks a free port).",
+            })
+          : error,
+      );
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
 /** Starts the router and resolves once it listens. */
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { project } = options;
   const registry = options.registry ?? new Registry();
   const targets = new TargetSet(registry, project.router.breaker);
   const services = new Map(project.services.map((service) => [service.name, service]));
-  const balancers = new Map<string, Balancer>();
-  const settings = new Map<string, { timeoutMs: number; retries: number }>();
-  const unrouted = new Map<string, number>();
   const accessLog = options.accessLog === true ? process.stdout : options.accessLog || undefined;
   let url = "";
 
-  const context: ProxyContext = {
-    routes: routeTable(project.services),
-    ready: (service) => targets.ready(service),
-    balancer(service) {
-      let balancer = balancers.get(service);
-      if (!balancer) {
-        balancer = createBalancer(services.get(service)?.strategy ?? project.router.strategy);
-        balancers.set(service, balancer);
-      }
-      return balancer;
-    },
-    settings(service) {
-      let found = settings.get(service);
-      if (!found) {
-        found = {
-          timeoutMs: services.get(service)?.timeoutMs ?? project.router.timeoutMs,
-          retries: project.router.retries,
-        };
-        settings.set(service, found);
-      }
-      return found;
-    },
-    knownServices: () => [...new Set([...services.keys(), ...registry.services()])].sort(),
-    maxBodyBytes: project.router.maxBodyBytes,
-    unrouted,
-    log: accessLog ? (entry: AccessLogEntry) => accessLog.write(`${JSON.stringify(entry)}\n`) : undefined,
-  };
-  const snapshot = () => snapshotMetrics(targets.all(), unrouted);
-  const metrics = () => prometheusText(targets.all(), unrouted);
-  const admin = {
+  const context = createProxyContext(
+    project,
     registry,
     targets,
+    accessLog ? (entry: AccessLogEntry) => accessLog.write(`${JSON.stringify(entry)}\n`) : undefined,
+  );
+  const { unrouted } = context;
+  const workerCount = options.workers ?? project.router.workers;
+  let workers: RouterWorkers | undefined;
+  // Each instance's figures: the router's own, plus its workers' when there are any.
+  const metered = (target: Target): MeteredInstance => (workers ? workers.metered(target) : target);
+  const allMetered = () => targets.all().map(metered);
+  const allUnrouted = () => (workers ? workers.unrouted(unrouted) : unrouted);
+  const snapshot = () => snapshotMetrics(allMetered(), allUnrouted());
+  const metrics = () => prometheusText(allMetered(), allUnrouted());
+  const admin = {
+    registry,
+    metered(id: string) {
+      const target = targets.get(id);
+      return target && metered(target);
+    },
     token: options.token,
+    refresh: async () => workers?.refresh(),
     routerUrl: () => url,
     metricsText: metrics,
     snapshot,
@@ -170,37 +185,73 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // undici cost about half the CPU of a request); node:http's own connection listener stays as the
   // path for what the raw core hands over. It is the same server, so node's head-timeout tracking,
   // limits, 'upgrade' and 'clientError' handlers apply to handed-over connections unchanged.
+  const host = options.host ?? project.router.host ?? "127.0.0.1";
+  const port = options.port ?? project.router.port;
+  const useRaw = (options.core ?? "raw") === "raw";
   let core: RawCore | undefined;
-  if ((options.core ?? "raw") === "raw") {
-    const nodeConnection = server.listeners("connection")[0] as (socket: Socket) => void;
-    server.removeListener("connection", nodeConnection);
+  let front: NetServer | undefined;
+  const nodeConnection = server.listeners("connection")[0] as (socket: Socket) => void;
+  if (useRaw) {
     const raw = new RawCore({
       context,
       maxHeaderBytes,
       headersTimeoutMs,
       keepAliveTimeoutMs,
       idleTimeoutMs,
-      handOver: (socket) => nodeConnection.call(server, socket),
+      handOver(socket, pending) {
+        if (pending) socket.unshift(pending);
+        nodeConnection.call(server, socket);
+      },
     });
-    server.on("connection", (socket: Socket) => raw.accept(socket));
     core = raw;
+    if (workerCount > 1) {
+      // Worker processes serve the connections. The front listener accepts them paused (no byte is
+      // read here) and passes each to a worker; node:http listens on an internal port for what the
+      // workers relay to it. Should no worker be ready, the router serves the connection itself.
+      await listen(server, 0, "127.0.0.1");
+      workers = new RouterWorkers({
+        count: workerCount,
+        project,
+        registry,
+        settings: {
+          maxHeaderBytes,
+          headersTimeoutMs,
+          keepAliveTimeoutMs,
+          idleTimeoutMs,
+          handOverPort: (server.address() as AddressInfo).port,
+          accessLog: accessLog !== undefined,
+          reportEveryMs: 1_000,
+        },
+        onLog: (text) => accessLog?.write(text),
+      });
+      try {
+        await workers.start();
+      } catch (error) {
+        await workers.close(0);
+        server.close();
+        throw error;
+      }
+      const dispatching = workers;
+      front = createNetServer({ pauseOnConnect: true }, (socket) => {
+        if (dispatching.dispatch(socket)) return;
+        socket.resume();
+        raw.accept(socket);
+      });
+    } else {
+      server.removeListener("connection", nodeConnection);
+      server.on("connection", (socket: Socket) => raw.accept(socket));
+    }
   }
 
-  const host = options.host ?? project.router.host ?? "127.0.0.1";
-  const port = options.port ?? project.router.port;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: Error & { code?: string }) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new AgentctlError("E_ROUTER_PORT", `router port ${port} on ${host} is already in use`, {
-              hint: "Stop what holds it, or set router.port in agentctl.yaml (0 picks a free port).",
-            })
-          : error,
-      ),
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const listener = front ?? server;
+  try {
+    await listen(listener, port, host);
+  } catch (error) {
+    await workers?.close(0);
+    if (front) server.close();
+    throw error;
+  }
+  const bound = (listener.address() as AddressInfo).port;
   url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
 
   const intervalMs = options.healthCheckIntervalMs ?? 2_000;
@@ -210,6 +261,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
           intervalMs,
           timeoutMs: Math.min(intervalMs, 2_000),
           pathFor: (service) => services.get(service)?.health.path ?? "/health",
+          onResult: (target, healthy) => workers?.health(target.id, healthy),
         })
       : () => undefined;
 
@@ -226,10 +278,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     registry,
     snapshot,
     metrics,
+    workerPids: () => workers?.pids ?? [],
     async close() {
       stopChecks();
       if (file) rmSync(file, { force: true });
       // Requests under way get a second to finish before their connections and pools are cut.
+      const frontClosed = front && new Promise<void>((resolve) => front.close(() => resolve()));
+      const workersClosed = workers?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       core?.closeIdle();
@@ -238,7 +293,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         core?.closeAll();
       }, 1_000);
       force.unref();
-      await closed;
+      await Promise.all([closed, frontClosed, workersClosed]);
       clearTimeout(force);
       await targets.close();
     },
