@@ -1,14 +1,15 @@
 // `npm run bench:router`: requests/s and p50/p99 latency with wrk, same settings for every column —
 // direct to one backend; a bare undici proxy (the floor); the agentctl router with its defaults (its
-// raw core); the same router on its node:http core (before/after); nginx with upstream keep-alive
+// raw core); the same router with router.workers (worker processes serving the connections); the same
+// router on its node:http core (before/after); nginx with upstream keep-alive
 // (when installed); and, for context, a node:net byte relay with no HTTP work at all (what Node's sockets
 // alone cost: no Node proxy can do better). Prints the ratios the router is held to (at least
 // 90% of the bare proxy's requests/s; under 1 ms added to p50 over direct), router/nginx, and a verdict
-// line per target. Each column also shows the CPU time its server processes spent per request (from
+// line per target, for the router alone and with workers. Each column also shows the CPU time its server processes spent per request (from
 // /proc): on a shared machine throughput and latency move with other load, CPU per request much less.
 // Settings (environment): BENCH_SECONDS (4) per wrk run, BENCH_ROUNDS (2) interleaved rounds,
-// BENCH_CONNECTIONS (50), WRK, NGINX (binaries), BENCH_ROUTER_PROCESSES=N (adds a column with N router
-// processes sharing the port: a measurement of what a worker per core could give, not a feature).
+// BENCH_CONNECTIONS (50), WRK, NGINX (binaries), BENCH_ROUTER_WORKERS (2: router.workers of the workers
+// column; the CPU counted is the router's and its workers').
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -21,7 +22,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const wrk = process.env.WRK ?? "/usr/bin/wrk";
 const nginx = process.env.NGINX ?? "/usr/sbin/nginx";
-const routerProcesses = Number(process.env.BENCH_ROUTER_PROCESSES ?? 0);
+const routerWorkers = Number(process.env.BENCH_ROUTER_WORKERS ?? 2);
 const children = [];
 const temp = mkdtempSync(join(tmpdir(), "agentctl-bench-router-"));
 
@@ -73,7 +74,7 @@ function runWrk(url, duration = seconds) {
 }
 
 // CPU seconds (user + system) spent so far by a process and its children (nginx's worker, the
-// router processes of the multi-process column), from /proc; ticks are USER_HZ, 100 on Linux.
+// router's worker processes), from /proc; ticks are USER_HZ, 100 on Linux.
 function cpuSeconds(pid) {
   const children = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout ?? "";
   let ticks = 0;
@@ -136,6 +137,9 @@ const [a, b] = [await start("backend.mjs"), await start("backend.mjs")];
 const backends = [`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`];
 const bare = await start("bare-proxy.mjs", backends);
 const router = await start("agentctl-router.mjs", backends);
+const routerWorkersProcess = await start("agentctl-router.mjs", backends, {
+  ROUTER_WORKERS: String(routerWorkers),
+});
 const routerNode = await start("agentctl-router.mjs", backends, { ROUTER_CORE: "node" });
 const relay = await start("relay.mjs", backends);
 const nginxPort = await startNginx([a.port, b.port]);
@@ -147,7 +151,7 @@ const names = {
   routerNode: "router, node:http core",
   nginx: "nginx (1 worker, keepalive)",
   relay: "node:net byte relay (no HTTP)",
-  processes: `agentctl router x${routerProcesses} processes*`,
+  workers: `agentctl router, workers: ${routerWorkers}`,
 };
 // Each column: its URL and the processes whose CPU time is its cost (the backends are not counted
 // for the proxies: they do the same work in every column).
@@ -155,6 +159,11 @@ const columns = [
   { name: names.direct, url: `http://127.0.0.1:${a.port}/work`, pid: a.pid },
   { name: names.bare, url: `http://127.0.0.1:${bare.port}/work`, pid: bare.pid },
   { name: names.router, url: `http://127.0.0.1:${router.port}/echo/work`, pid: router.pid },
+  {
+    name: names.workers,
+    url: `http://127.0.0.1:${routerWorkersProcess.port}/echo/work`,
+    pid: routerWorkersProcess.pid,
+  },
   { name: names.routerNode, url: `http://127.0.0.1:${routerNode.port}/echo/work`, pid: routerNode.pid },
   { name: names.relay, url: `http://127.0.0.1:${relay.port}/work`, pid: relay.pid },
 ];
@@ -162,15 +171,6 @@ if (nginxPort) {
   const pid = Number(readFileSync(join(temp, "nginx.pid"), "utf8"));
   columns.push({ name: names.nginx, url: `http://127.0.0.1:${nginxPort}/work`, pid });
 } else console.log(`nginx not found at ${nginx}; its column is left out`);
-if (routerProcesses > 1) {
-  const env = { ROUTER_PROCESSES: String(routerProcesses) };
-  const cluster = await start("agentctl-router-processes.mjs", backends, env);
-  columns.push({
-    name: names.processes,
-    url: `http://127.0.0.1:${cluster.port}/echo/work`,
-    pid: cluster.pid,
-  });
-}
 
 const loadBefore = loadavg()[0];
 console.log(
@@ -227,17 +227,20 @@ console.log(`router / direct requests/s       ${(ours.rps / direct.rps).toFixed(
 console.log(
   `router / bare proxy CPU/request  ${(ours.cpuMicrosPerRequest / floor.cpuMicrosPerRequest).toFixed(2).padStart(9)}   (lower is cheaper)`,
 );
-const several = results[names.processes];
-if (several)
-  console.log(
-    `* ${routerProcesses} router processes / bare proxy requests/s ${(several.rps / floor.rps).toFixed(2)}, p50 ${signed(addedP50(several))} over direct (each process its own registry: a measurement, not a feature)`,
-  );
+const withWorkers = results[names.workers];
+const workersKeep = withWorkers.rps / floor.rps;
+console.log(
+  `router with workers / bare proxy ${workersKeep.toFixed(2).padStart(9)}   req/s; p50 ${signed(addedP50(withWorkers))} over direct; router/nginx ${nginxResult ? (withWorkers.rps / nginxResult.rps).toFixed(2) : "-"}`,
+);
 console.log("");
 console.log(
   `verdict: requests/s ${verdict(keeps >= 0.9)} — the router keeps ${(keeps * 100).toFixed(0)}% of the bare proxy's requests/s (target >= 90%)`,
 );
 console.log(
   `verdict: p50 ${verdict(addedP50(ours) < 1)} — the router adds ${signed(addedP50(ours))} to p50 over direct (target < 1 ms; the bare proxy alone adds ${signed(addedP50(floor))})`,
+);
+console.log(
+  `verdict, workers: ${routerWorkers}: requests/s ${verdict(workersKeep >= 0.9)} (${(workersKeep * 100).toFixed(0)}% of the bare proxy's), p50 ${verdict(addedP50(withWorkers) < 1)} (${signed(addedP50(withWorkers))} over direct)`,
 );
 console.log(
   `Load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ${cpus().length} cores: the machine is shared; absolute numbers move with other load, the ratios and CPU per request less so.`,
