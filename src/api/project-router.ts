@@ -74,7 +74,12 @@ export async function startProjectRouter(
       registry.update(instance.id, { state: "draining" });
     },
     statusSections: () => ({
-      router: { url: router.url, port: router.port, instances: registry.list().length },
+      router: {
+        url: router.url,
+        port: router.port,
+        instances: registry.list().length,
+        workerPids: router.workerPids(),
+      },
     }),
     trafficFigures() {
       const now = Date.now();

@@ -23,9 +23,15 @@ export const psCommand = defineCommand({
       const resources = result.instances.filter((i) => i.kind === "resource");
       if (resources.length > 0)
         writeLines(context.stdout, ["", ...resources.map((i) => `resource ${i.service} at ${i.url}`)]);
-      const router = result.status?.router as { url?: string } | undefined;
+      const router = result.status?.router as { url?: string; workerPids?: number[] } | undefined;
+      const workers = router?.workerPids?.length
+        ? `; ${router.workerPids.length} worker processes, pids ${router.workerPids.join(", ")}`
+        : "";
       if (router?.url)
-        writeLines(context.stdout, ["", `router ${router.url}  (each service at ${router.url}/<service>)`]);
+        writeLines(context.stdout, [
+          "",
+          `router ${router.url}  (each service at ${router.url}/<service>${workers})`,
+        ]);
     }
     return 0;
   },

@@ -1,7 +1,7 @@
 // The built CLI driven from other processes, as a user would: up -d, ps, scale, logs, restart, down;
 // SIGKILL of the background supervisor then down reaps every process; --help loads no ink/react.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentctlBin, runCli } from "../support/cli.js";
@@ -90,6 +90,38 @@ describe("agentctl up -d and friends", () => {
     const nothing = await runCli(["down"], { cwd: dir });
     expect(nothing).toMatchObject({ code: 0, stdout: "nothing is running\n" });
     expect((await runCli(["ps"], { cwd: dir })).stdout).toBe("nothing is running\n");
+  });
+
+  it("router.workers: 2 — requests go through worker processes, ps names them, down and SIGKILL leave none", async () => {
+    const dir = await fixture("runtime-basic");
+    const file = join(dir, "agentctl.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^router:\n/m, "router:\n  workers: 2\n"));
+    expect((await runCli(["up", "-d"], { cwd: dir })).code).toBe(0);
+    const workerPids = async () => {
+      const table = (await runCli(["ps"], { cwd: dir })).stdout;
+      const match = /2 worker processes, pids (\d+), (\d+)\)/.exec(table);
+      expect(match, table).not.toBeNull();
+      return [Number(match![1]), Number(match![2])];
+    };
+    const first = await workerPids();
+    expect(alivePids(first)).toEqual(first);
+    for (let each = 0; each < 3; each++) {
+      const call = await runCli(["call", "agent", "/hello"], { cwd: dir });
+      expect(call.code).toBe(0);
+      expect(call.stdout).toContain('"url": "/hello"');
+    }
+    expect((await runCli(["down"], { cwd: dir })).code).toBe(0);
+    expect(await waitGone(first, 5000)).toEqual([]);
+
+    // agentctl killed outright: its workers see their channel close and exit by themselves.
+    expect((await runCli(["up", "-d"], { cwd: dir })).code).toBe(0);
+    const second = await workerPids();
+    const state = JSON.parse(readFileSync(join(dir, ".agentctl", "state.json"), "utf8")) as {
+      supervisor: { pid: number };
+    };
+    process.kill(state.supervisor.pid, "SIGKILL");
+    expect(await waitGone(second, 5000)).toEqual([]);
+    expect((await runCli(["down"], { cwd: dir })).code).toBe(0);
   });
 
   it("after SIGKILL of agentctl, down reaps every process it left, grandchildren included", async () => {

@@ -12,20 +12,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { startRouter } from "../../src/router/server.js";
 import { exited, routerProject, servicesYaml, startBackend } from "../support/router.js";
+import { alivePids } from "../support/runtime.js";
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (stops.length) await stops.pop()!();
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+// Running and not a zombie (an exited worker of a killed router waits for init to reap it).
+const alive = (pid: number) => alivePids([pid]).length === 1;
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 5_000) {
   const deadline = Date.now() + ms;
