@@ -104,11 +104,6 @@ export class RouterWorkers {
     await Promise.all(this.#workers.map((_, index) => this.#spawn(index)));
   }
 
-  /** How many workers take connections now. */
-  get readyCount(): number {
-    return this.#workers.filter((worker) => worker?.ready).length;
-  }
-
   /** The process ids of the workers (for tests and `ps`). */
   get pids(): number[] {
     return this.#workers.flatMap((worker) => (worker?.child.pid ? [worker.child.pid] : []));
@@ -120,8 +115,12 @@ export class RouterWorkers {
     for (let tried = 0; tried < count; tried++) {
       const worker = this.#workers[this.#next++ % count];
       if (!worker?.ready || !worker.child.connected) continue;
-      worker.child.send({ type: "connection" } satisfies ToWorker, socket);
-      return true;
+      try {
+        worker.child.send({ type: "connection" } satisfies ToWorker, socket);
+        return true;
+      } catch {
+        // The channel closed just now (the worker is exiting): try the next one.
+      }
     }
     return false;
   }
@@ -216,6 +215,8 @@ export class RouterWorkers {
       env: { ...process.env, AGENTCTL_ROUTER_WORKER: String(index) },
     });
     const worker: Worker = { child, ready: false, report: new Map(), unrouted: [], waiting: [] };
+    // A send on a channel that just closed is reported here; the exit handling below covers the worker.
+    child.on("error", () => undefined);
     this.#workers[index] = worker;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
