@@ -15,6 +15,7 @@ import {
   noAnswerCodes,
   type ProxyContext,
   unknownServiceMessage,
+  writeAccessLog,
 } from "./proxy.js";
 import { resolveRoute } from "./route.js";
 import type { Target } from "./target.js";
@@ -382,17 +383,14 @@ export class Forward implements UpstreamListener {
 
   /** Writes the access-log line, when the access log is on. */
   log(status: number, instance: string, error?: string): void {
-    const { context } = this;
-    if (!context.log) return;
-    context.log({
-      time: new Date().toISOString(),
+    if (!this.context.log) return; // nothing built on the hot path when the log is off
+    writeAccessLog(this.context, this.started, {
       requestId: this.requestId,
       method: this.method,
       url: this.head.url,
       service: this.#service,
       instance,
       status,
-      ms: Math.round((performance.now() - this.started) * 1000) / 1000,
       attempts: this.#tried.length,
       error,
     });

@@ -127,6 +127,7 @@ export class MergedStats implements StatsView {
   readonly sumSeconds: number;
   readonly #own: InstanceStats;
   readonly #parts: readonly ExportedStats[];
+  #sorted: number[] | undefined;
 
   constructor(own: InstanceStats, parts: readonly ExportedStats[]) {
     this.#own = own;
@@ -158,9 +159,13 @@ export class MergedStats implements StatsView {
   }
 
   percentile(p: number): number {
-    const all = this.#own.recentLatencies().concat(...this.#parts.map((part) => part.recent));
+    // Sorted once: the snapshot asks for p50 and p99 of the same figures.
+    this.#sorted ??= this.#own
+      .recentLatencies()
+      .concat(...this.#parts.map((part) => part.recent))
+      .sort((a, b) => a - b);
+    const all = this.#sorted;
     if (all.length === 0) return 0;
-    all.sort((a, b) => a - b);
     return all[Math.min(all.length - 1, Math.ceil((p / 100) * all.length) - 1)] ?? 0;
   }
 }

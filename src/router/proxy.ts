@@ -311,21 +311,39 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   /** Writes the access-log line, when the access log is on. */
   log(status: number, instance: string, error?: string): void {
-    const { context } = this;
-    if (!context.log) return;
-    context.log({
-      time: new Date().toISOString(),
+    if (!this.context.log) return; // nothing built on the hot path when the log is off
+    writeAccessLog(this.context, this.started, {
       requestId: this.requestId,
       method: this.request.method ?? "GET",
       url: this.request.url ?? "/",
       service: this.service,
       instance,
       status,
-      ms: Math.round((performance.now() - this.started) * 1000) / 1000,
       attempts: this.#tried.length,
       error,
     });
   }
+}
+
+/** One access-log line (both cores), when the access log is on; `started` is performance.now() at the start. */
+export function writeAccessLog(
+  context: ProxyContext,
+  started: number,
+  line: Omit<AccessLogEntry, "time" | "ms">,
+): void {
+  if (!context.log) return;
+  context.log({
+    time: new Date().toISOString(),
+    requestId: line.requestId,
+    method: line.method,
+    url: line.url,
+    service: line.service,
+    instance: line.instance,
+    status: line.status,
+    ms: Math.round((performance.now() - started) * 1000) / 1000,
+    attempts: line.attempts,
+    error: line.error,
+  });
 }
 
 /** The 404 text: which service was asked for, and which exist. */
