@@ -1,5 +1,9 @@
 // Errors are for people: a stable code, a message that says what was expected and what was found,
 // an optional hint, and for configuration problems the file:line:col and field path of each problem.
+// Codes and their exit codes live in the catalogue (error-codes.ts).
+import { type ErrorCode, errorCatalogue } from "./error-codes.js";
+
+export { type ErrorCode, errorCatalogue, isErrorCode } from "./error-codes.js";
 
 /** Exit codes, decided in one place: 2 for usage and configuration errors, 1 for runtime failures. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -27,28 +31,28 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where ? `${where}  ` : ""}${prefix}${field}${d.message}`;
 }
 
-/** Base class of every error agentctl expects and explains. */
+/** Base class of every error agentctl expects and explains; the code decides the exit code. */
 export class AgentctlError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly exitCode: number;
-  constructor(
-    code: string,
-    message: string,
-    options: { hint?: string; exitCode?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AgentctlError";
     this.code = code;
     this.hint = options.hint;
-    this.exitCode = options.exitCode ?? ExitCode.failure;
+    this.exitCode = errorCatalogue[code].exit;
   }
 }
 
-/** A mistake in how the command was called or in what the user asked for (exit code 2). */
+/** A mistake in how the command was called or in what the user asked for: a code that exits 2. */
 export class UserError extends AgentctlError {
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, { ...options, exitCode: ExitCode.usage });
+  constructor(
+    code: { [C in ErrorCode]: (typeof errorCatalogue)[C]["exit"] extends 2 ? C : never }[ErrorCode],
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(code, message, options);
     this.name = "UserError";
   }
 }
@@ -58,7 +62,7 @@ export class ConfigError extends AgentctlError {
   readonly diagnostics: Diagnostic[];
   constructor(diagnostics: Diagnostic[], options: { hint?: string } = {}) {
     const errors = diagnostics.filter((d) => d.severity === "error");
-    super("E_CONFIG", errors.map(formatDiagnostic).join("\n"), { ...options, exitCode: ExitCode.usage });
+    super("E_CONFIG", errors.map(formatDiagnostic).join("\n"), options);
     this.name = "ConfigError";
     this.diagnostics = diagnostics;
   }

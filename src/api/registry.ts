@@ -10,6 +10,7 @@ import {
 import { AgentctlError } from "../errors.js";
 import { findProjectFile } from "../project/load.js";
 import { readControlToken } from "../project/state-files.js";
+import { errorFromAnswer } from "../protocol/api-http.js";
 import type { InstanceView } from "../router/admin.js";
 
 /** The router's address and its instances. */
@@ -39,11 +40,12 @@ export async function registry(
       throw nothingRunning(`the router at ${router.url} does not answer`, error);
     throw error;
   }
-  const body = (await response.body.json()) as InstanceView[] | { error: string };
-  if (response.statusCode !== 200)
-    throw new AgentctlError(
-      "E_ROUTER_ADMIN",
-      `the router refused: ${(body as { error: string }).error ?? response.statusCode}`,
-    );
+  const body = (await response.body.json().catch(() => undefined)) as unknown;
+  if (response.statusCode !== 200) {
+    const refused = errorFromAnswer(body, response.statusCode, "E_ROUTER_ADMIN");
+    throw new AgentctlError("E_ROUTER_ADMIN", `the router refused: ${refused.message}`, {
+      hint: refused.hint,
+    });
+  }
   return { router, instances: body as InstanceView[] };
 }

@@ -30,7 +30,10 @@ export const logsCommand = defineCommand({
     const width = Math.max(...project.services.map((s) => s.name.length + 2), 4);
     await logs(project, {
       services: args,
-      since: options.since === undefined ? undefined : Date.now() - parseDuration(String(options.since)),
+      since:
+        options.since === undefined
+          ? undefined
+          : Date.now() - parseDuration(String(options.since), "--since"),
       tail,
       follow: Boolean(options.follow),
       signal: options.follow ? context.signal : undefined,

@@ -1,11 +1,11 @@
 // The CLI entry: registers every command definition with commander, maps errors to exit codes in one
 // place, and returns the exit code (only bin/ ends the process). Heavy modules load lazily per command.
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
-import { AgentctlError, ConfigError, ExitCode, formatDiagnostic } from "../errors.js";
+import { Command, Option } from "commander";
+import { ExitCode } from "../errors.js";
 import type { CommandContext, CommandDefinition, GlobalOptions } from "./command.js";
 import { commands } from "./commands.js";
-import { colourEnabled, painter } from "./output.js";
+import { jsonRequested, reportError } from "./report-error.js";
 
 /** Streams and environment the CLI runs against; tests pass their own. */
 export interface RunEnvironment {
@@ -88,7 +88,7 @@ export async function run(argv: readonly string[], environment: RunEnvironment =
   const stderr = environment.stderr ?? process.stderr;
   const env = environment.env ?? process.env;
   let exitCode: number = ExitCode.ok;
-  let globals: GlobalOptions = { json: false, color: true, debug: false };
+  let globals: GlobalOptions = { json: jsonRequested(argv), color: true, debug: false };
   let stopController: AbortController | undefined;
   const makeContext = (given: GlobalOptions): CommandContext => {
     globals = given;
@@ -120,49 +120,13 @@ export async function run(argv: readonly string[], environment: RunEnvironment =
   program.configureOutput({
     writeOut: (text) => stdout.write(text),
     writeErr: (text) => stderr.write(text),
+    // Under --json a usage error is reported as the JSON error document instead (report-error.ts).
+    outputError: (text, write) => (globals.json ? undefined : write(text)),
   });
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    exitCode = reportError(error, { stderr, globals, env, stdout });
+    exitCode = reportError(error, { stderr, globals, env });
   }
   return exitCode;
-}
-
-function reportError(
-  error: unknown,
-  context: Pick<CommandContext, "stderr" | "env" | "stdout"> & { globals: GlobalOptions },
-): number {
-  if (error instanceof CommanderError) {
-    if (
-      error.code === "commander.helpDisplayed" ||
-      error.code === "commander.version" ||
-      error.code === "commander.help"
-    ) {
-      return ExitCode.ok;
-    }
-    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-  }
-  const paint = painter(colourEnabled({ ...context, stdout: context.stderr }));
-  if (error instanceof ConfigError) {
-    const errors = error.diagnostics.filter((d) => d.severity === "error");
-    for (const diagnostic of error.diagnostics) context.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
-    context.stderr.write(
-      paint("red", `${errors.length} problem${errors.length === 1 ? "" : "s"} in the project file\n`),
-    );
-    if (error.hint) context.stderr.write(`hint: ${error.hint}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof AgentctlError) {
-    context.stderr.write(`${paint("red", "error:")} ${error.message}\n`);
-    if (error.hint) context.stderr.write(`${paint("dim", "hint:")} ${error.hint}\n`);
-    if (context.globals.debug && error.stack) context.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  context.stderr.write(`${paint("red", "error:")} ${message}\n`);
-  if (context.globals.debug && error instanceof Error && error.stack)
-    context.stderr.write(`${error.stack}\n`);
-  else context.stderr.write("hint: run again with --debug for the stack trace\n");
-  return ExitCode.failure;
 }

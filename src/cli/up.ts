@@ -37,7 +37,7 @@ export const upCommand = defineCommand({
     const { loadProjectOrThrow } = await import("../project/load.js");
     const { parseDuration } = await import("../project/units.js");
     const project = loadProjectOrThrow({ file: context.globals.file, cwd: context.cwd, env: context.env });
-    const readyTimeoutMs = parseDuration(String(options.timeout));
+    const readyTimeoutMs = parseDuration(String(options.timeout), "--timeout");
     const paint = painter(colourEnabled(context));
     const accessLog = await accessLogFile(options.accessLog, project.stateDir, context.cwd);
     const progress = (message: string) =>

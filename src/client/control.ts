@@ -2,6 +2,7 @@
 // it finds the supervisor through .agentctl/state.json and authenticates with the 0600 token file.
 import { AgentctlError } from "../errors.js";
 import { readControlToken } from "../project/state-files.js";
+import { errorFromAnswer } from "../protocol/api-http.js";
 import { readState, supervisorAlive } from "../runtime/state.js";
 import type { InstanceView } from "../runtime/supervisor.js";
 
@@ -50,15 +51,8 @@ export function connectControl(stateDir: string): ControlClient | undefined {
         },
       );
     }
-    const parsed = (await response.json()) as { error?: { code: string; message: string; hint?: string } };
-    if (!response.ok || parsed.error)
-      throw new AgentctlError(
-        parsed.error?.code ?? "E_CONTROL",
-        parsed.error?.message ?? `control API answered ${response.status}`,
-        {
-          hint: parsed.error?.hint,
-        },
-      );
+    const parsed = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!response.ok || parsed === undefined) throw errorFromAnswer(parsed, response.status, "E_CONTROL");
     return parsed;
   };
   return {

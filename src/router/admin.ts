@@ -2,8 +2,9 @@
 // registry requires the control token (Authorization: Bearer <token>); /_agentctl/health and
 // /_agentctl/metrics are open, because the router listens on 127.0.0.1 and Prometheus scrapers
 // rarely carry tokens — they expose figures and service names, no secrets.
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ErrorCode } from "../errors.js";
+import { carriesToken, errorBody, errorBodyOf, errorStatus, readJsonBody } from "../protocol/api-http.js";
 import { answer } from "./answer.js";
 import type { MeteredInstance } from "./metrics.js";
 import { type Instance, type InstanceState, instanceStates, type Registry } from "./registry.js";
@@ -51,6 +52,21 @@ export function instanceViews(
 
 /** Handles a request under /_agentctl/. */
 export async function handleAdmin(request: IncomingMessage, response: ServerResponse, context: AdminContext) {
+  try {
+    await routeAdmin(request, response, context);
+  } catch (error) {
+    const requestId = (request.headers["x-request-id"] as string | undefined) ?? "admin";
+    const body = errorBodyOf(error);
+    answer(response, errorStatus(body.code), requestId, body);
+  }
+}
+
+/** An error answer of the admin API, in the shape the control API uses too. */
+function refuse(response: ServerResponse, requestId: string, code: ErrorCode, message: string, extra = {}) {
+  return answer(response, errorStatus(code), requestId, { ...errorBody(code, message), ...extra });
+}
+
+async function routeAdmin(request: IncomingMessage, response: ServerResponse, context: AdminContext) {
   const requestId = (request.headers["x-request-id"] as string | undefined) ?? "admin";
   const url = new URL(request.url ?? "/", "http://router");
   const path = url.pathname.slice(adminPrefix.length) || "/";
@@ -65,10 +81,13 @@ export async function handleAdmin(request: IncomingMessage, response: ServerResp
     });
     return response.end(text);
   }
-  if (!authorized(request, context.token))
-    return answer(response, 401, requestId, {
-      error: "the admin API needs the control token: Authorization: Bearer <token from .agentctl/token>",
-    });
+  if (!carriesToken(request, context.token))
+    return refuse(
+      response,
+      requestId,
+      "E_UNAUTHORIZED",
+      "the admin API needs the control token: Authorization: Bearer <token from .agentctl/token>",
+    );
   const { registry } = context;
   if (method === "GET" && (path === "/instances" || path === "/snapshot")) await context.refresh?.();
   if (method === "GET" && path === "/instances")
@@ -87,9 +106,9 @@ export async function handleAdmin(request: IncomingMessage, response: ServerResp
     return answer(response, 200, requestId, services);
   }
   if (method === "POST" && path === "/instances") {
-    const input = await readJson(request);
+    const input = await readJsonBody(request);
     const problem = checkRegistration(input);
-    if (problem) return answer(response, 400, requestId, { error: problem });
+    if (problem) return refuse(response, requestId, "E_BAD_REQUEST", problem);
     const body = input as {
       service: string;
       url: string;
@@ -115,22 +134,24 @@ export async function handleAdmin(request: IncomingMessage, response: ServerResp
       const removed = registry.deregister(id);
       return removed
         ? answer(response, 200, requestId, removed)
-        : answer(response, 404, requestId, { error: `no instance "${id}"` });
+        : refuse(response, requestId, "E_NOT_FOUND", `no instance "${id}"`);
     }
     if (method === "PATCH") {
-      const input = (await readJson(request)) as { state?: string } | undefined;
+      const input = (await readJsonBody(request)) as { state?: string } | undefined;
       if (!input || !instanceStates.includes(input.state as InstanceState))
-        return answer(response, 400, requestId, {
-          error: `expected {"state": one of ${instanceStates.join(", ")}}`,
-        });
+        return refuse(
+          response,
+          requestId,
+          "E_BAD_REQUEST",
+          `expected {"state": one of ${instanceStates.join(", ")}}`,
+        );
       const updated = registry.update(id, { state: input.state as InstanceState });
       return updated
         ? answer(response, 200, requestId, updated)
-        : answer(response, 404, requestId, { error: `no instance "${id}"` });
+        : refuse(response, requestId, "E_NOT_FOUND", `no instance "${id}"`);
     }
   }
-  return answer(response, 404, requestId, {
-    error: `no admin route ${method} ${adminPrefix}${path}`,
+  return refuse(response, requestId, "E_NOT_FOUND", `no admin route ${method} ${adminPrefix}${path}`, {
     routes: [
       "GET /health",
       "GET /metrics",
@@ -142,17 +163,6 @@ export async function handleAdmin(request: IncomingMessage, response: ServerResp
       "GET /snapshot",
     ],
   });
-}
-
-function authorized(request: IncomingMessage, token: string): boolean {
-  const header = request.headers.authorization;
-  const given = header?.startsWith("Bearer ")
-    ? header.slice(7).trim()
-    : (request.headers["x-agentctl-token"] as string | undefined);
-  if (!given || !token) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function checkRegistration(input: unknown): string | undefined {
@@ -170,19 +180,4 @@ function checkRegistration(input: unknown): string | undefined {
   if (body.id !== undefined && (typeof body.id !== "string" || body.id === ""))
     return `expected "id" to be a non-empty string`;
   return undefined;
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,8 +1,9 @@
 // The supervisor's control API: HTTP on 127.0.0.1, every request carrying the project's token as
 // `Authorization: Bearer <token>`. `ps`, `scale`, `restart` and `down` from any terminal talk to it.
-import { timingSafeEqual } from "node:crypto";
+// Errors answer in the shape the router's admin API uses too (protocol/api-http.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { AgentctlError } from "../errors.js";
+import { carriesToken, errorBody, errorBodyOf, errorStatus, readJsonBody } from "../protocol/api-http.js";
 
 /** What the control API can do; the host of the supervisor implements it. */
 export interface ControlHandlers {
@@ -22,24 +23,16 @@ export interface ControlServer {
 
 /** Starts the control API on a free port of 127.0.0.1. */
 export function startControlServer(token: string, handlers: ControlHandlers): Promise<ControlServer> {
-  const expected = Buffer.from(`Bearer ${token}`);
   const server = createServer((req, res) => {
-    const given = Buffer.from(req.headers.authorization ?? "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      send(res, 401, { error: { code: "E_UNAUTHORIZED", message: "missing or wrong control token" } });
+    if (!carriesToken(req, token)) {
+      send(res, 401, errorBody("E_UNAUTHORIZED", "missing or wrong control token"));
       return;
     }
     route(req, handlers).then(
       (body) => send(res, 200, body),
       (error: unknown) => {
-        const known = error instanceof AgentctlError;
-        send(res, known ? 400 : 500, {
-          error: {
-            code: known ? error.code : "E_INTERNAL",
-            message: (error as Error).message,
-            hint: known ? error.hint : undefined,
-          },
-        });
+        const body = errorBodyOf(error);
+        send(res, errorStatus(body.code), body);
       },
     );
   });
@@ -62,7 +55,7 @@ export function startControlServer(token: string, handlers: ControlHandlers): Pr
 
 async function route(req: IncomingMessage, handlers: ControlHandlers): Promise<unknown> {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
-  const body = req.method === "POST" ? await readJson(req) : {};
+  const body = (req.method === "POST" ? await readJsonBody(req) : undefined) ?? {};
   if (req.method === "GET" && path === "/v1/status") return handlers.status();
   if (req.method === "POST" && path === "/v1/scale") {
     const { service, replicas } = body as { service?: unknown; replicas?: unknown };
@@ -83,25 +76,6 @@ async function route(req: IncomingMessage, handlers: ControlHandlers): Promise<u
     return { ok: true, stopping: true };
   }
   throw new AgentctlError("E_NOT_FOUND", `no such control endpoint: ${req.method} ${path}`);
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      text += chunk;
-      if (text.length > 65_536) req.destroy(new Error("body too large"));
-    });
-    req.on("end", () => {
-      try {
-        resolve(text ? JSON.parse(text) : {});
-      } catch {
-        reject(new AgentctlError("E_BAD_REQUEST", "the request body is not JSON"));
-      }
-    });
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

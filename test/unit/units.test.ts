@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { UserError } from "../../src/errors.js";
 import { closestName, describeValue, editDistance } from "../../src/project/describe.js";
 import { interpolateText } from "../../src/project/interpolate.js";
 import { formatDuration, parseCpu, parseDuration, parseMemory } from "../../src/project/units.js";
@@ -12,7 +13,23 @@ describe("quantities", () => {
       parseDuration("2m"),
       parseDuration("1h"),
     ]).toEqual([250, 5000, 1500, 120_000, 3_600_000]);
-    expect(() => parseDuration("5")).toThrow("not a duration");
+    expect(() => parseDuration("5")).toThrow('expected a duration like 250ms, 5s or 1m, found "5"');
+  });
+  it("refuses a malformed quantity as the user's error (exit 2), naming the flag", () => {
+    const refusal = (() => {
+      try {
+        parseDuration("5x", "--timeout");
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(UserError);
+    expect(refusal).toMatchObject({
+      code: "E_USAGE",
+      exitCode: 2,
+      message: '--timeout expects a duration like 250ms, 5s or 1m, found "5x"',
+    });
+    expect(() => parseMemory("lots")).toThrow('expected a size like 512Mi or 1Gi, found "lots"');
   });
   it("parses memory in binary and decimal units", () => {
     expect(parseMemory("512Mi")).toBe(512 * 1024 * 1024);
