@@ -1,6 +1,7 @@
 // Writes and edits agentctl.yaml as a YAML document, so comments, key order and formatting the user
 // wrote survive `agentctl add`.
 import { Document, isMap, parseDocument, type YAMLMap } from "yaml";
+import { UserError } from "../errors.js";
 import type { TemplateName } from "../project/schema.js";
 import { serviceEntry } from "./catalog.js";
 
@@ -40,7 +41,8 @@ export function addServiceToProjectFile(
   entry: Record<string, unknown>,
 ): string {
   const document = parseDocument(source);
-  if (document.errors.length > 0) throw new Error(document.errors[0]!.message);
+  if (document.errors.length > 0)
+    throw new UserError("E_CONFIG", `agentctl.yaml is not valid YAML: ${document.errors[0]!.message}`);
   const services = document.get("services", true);
   if (!isMap(services)) {
     document.set("services", document.createNode({ [name]: entry }));
