@@ -33,14 +33,15 @@ export async function call(options: CallOptions): Promise<CallResponse> {
   return sendCall({ ...prepared, onChunk: options.onChunk });
 }
 
+/** Options of a batch: the JSONL file, how many requests in flight, and progress. */
+export interface CallBatchOptions extends CallOptions {
+  batch: string;
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Sends every request of a JSONL file with `concurrency` in flight and returns a summary. */
-export async function callBatch(
-  options: CallOptions & {
-    batch: string;
-    concurrency?: number;
-    onProgress?: (done: number, total: number) => void;
-  },
-): Promise<BatchSummary> {
+export async function callBatch(options: CallBatchOptions): Promise<BatchSummary> {
   const prepared = prepare(options);
   const file = resolve(options.cwd ?? process.cwd(), options.batch);
   let text: string;

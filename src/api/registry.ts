@@ -19,10 +19,15 @@ export interface RegistryListing {
   instances: InstanceView[];
 }
 
+/** Where `registry` finds the project: its file (or a folder to search upward from) or its state folder. */
+export interface RegistryOptions {
+  file?: string;
+  cwd?: string;
+  stateDir?: string;
+}
+
 /** Asks the running router's admin API (with the control token) for its instances. */
-export async function registry(
-  options: { file?: string; cwd?: string; stateDir?: string } = {},
-): Promise<RegistryListing> {
+export async function registry(options: RegistryOptions = {}): Promise<RegistryListing> {
   const stateDir =
     options.stateDir ?? join(dirname(findProjectFile({ file: options.file, cwd: options.cwd })), ".agentctl");
   const router = readRouterFile(stateDir);

@@ -16,12 +16,25 @@ export function parseScaleAssignments(
   });
 }
 
+/** Options of `scale`. */
+export interface ScaleOptions {
+  /** How long to wait for the replicas to be ready (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** What `scale` reached for one service: the replicas asked for and how many are ready. */
+export interface ScaleResult {
+  service: string;
+  replicas: number;
+  ready: number;
+}
+
 /** Scales services; resolves once each has exactly that many ready replicas (or after timeoutMs). */
 export async function scale(
   project: ResolvedProject,
   assignments: readonly string[],
-  options: { timeoutMs?: number } = {},
-): Promise<{ service: string; replicas: number; ready: number }[]> {
+  options: ScaleOptions = {},
+): Promise<ScaleResult[]> {
   const wanted = parseScaleAssignments(assignments);
   selectServices(
     project,
