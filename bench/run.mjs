@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const scripts = ["up.mjs", "deploy.mjs", "router.mjs"];
+const scripts = ["startup.mjs", "up.mjs", "deploy.mjs", "router.mjs"];
 
 let failed = 0;
 for (const script of scripts) {

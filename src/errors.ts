@@ -8,6 +8,21 @@ export { type ErrorCode, errorCatalogue, isErrorCode } from "./error-codes.js";
 /** Exit codes, decided in one place: 2 for usage and configuration errors, 1 for runtime failures. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 
+/**
+ * The one shape of an error as data: what the control and admin APIs answer (protocol/api-http.ts)
+ * and what `--json` prints for a failed command. `error` is the message.
+ */
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  hint?: string;
+}
+
+/** The error shape for this code, message and hint. */
+export function errorBody(code: ErrorCode, message: string, hint?: string): ErrorBody {
+  return hint === undefined ? { error: message, code } : { error: message, code, hint };
+}
+
 /** Where in a file a problem is: 1-based line and column. */
 export interface SourceLocation {
   file: string;

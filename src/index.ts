@@ -31,6 +31,7 @@ export {
   AgentctlError,
   ConfigError,
   type Diagnostic,
+  type ErrorBody,
   type ErrorCode,
   errorCatalogue,
   InternalError,

@@ -1,6 +1,6 @@
 // `agentctl add`: scaffold one more service into an existing project.
 import { relative } from "node:path";
-import { templateNames } from "../project/schema.js";
+import { templateNames } from "../project/template-names.js";
 import { defineCommand } from "./command.js";
 import { writeJson, writeLines } from "./output.js";
 

@@ -2,8 +2,15 @@
 // stderr (every config problem on its own line), or under --json one JSON document on stderr in the
 // shape the control and admin APIs answer errors with, plus the exit code. Returns the exit code.
 import { CommanderError } from "commander";
-import { AgentctlError, ConfigError, type Diagnostic, ExitCode, formatDiagnostic } from "../errors.js";
-import { type ErrorBody, errorBody } from "../protocol/api-http.js";
+import {
+  AgentctlError,
+  ConfigError,
+  type Diagnostic,
+  type ErrorBody,
+  ExitCode,
+  errorBody,
+  formatDiagnostic,
+} from "../errors.js";
 import type { CommandContext, GlobalOptions } from "./command.js";
 import { colourEnabled, painter } from "./output.js";
 

@@ -2,6 +2,7 @@
 // for editors is generated from it (`agentctl schema`), and the docs list its fields from it.
 import { z } from "zod";
 import { describeValue } from "./describe.js";
+import { templateNames } from "./template-names.js";
 
 const durationPattern = /^\d+(\.\d+)?(ms|s|m|h)$/;
 const memoryPattern = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T|k)?$/;
@@ -17,8 +18,7 @@ export const strategies = ["round_robin", "least_connections", "random", "p2c"] 
 export const runtimes = ["process", "docker"] as const;
 /** Restart policies, as in Compose and Kubernetes. */
 export const restartPolicies = ["always", "on-failure", "never"] as const;
-/** Templates `init` and `add` can scaffold from. */
-export const templateNames = ["agent", "tool", "memory", "gateway", "worker"] as const;
+export { type TemplateName, templateNames } from "./template-names.js";
 /** Kinds of backing store agentctl knows how to run and emit. */
 export const resourceKinds = ["redis", "postgres", "nats", "kafka"] as const;
 
@@ -251,8 +251,6 @@ export type Strategy = (typeof strategies)[number];
 export type RuntimeName = (typeof runtimes)[number];
 /** A restart policy name. */
 export type RestartPolicy = (typeof restartPolicies)[number];
-/** A template name. */
-export type TemplateName = (typeof templateNames)[number];
 
 /** The JSON Schema (draft 2020-12) of agentctl.yaml, for editors. */
 export function projectJsonSchema(): Record<string, unknown> {

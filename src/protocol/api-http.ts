@@ -6,19 +6,9 @@
 // { "error": "…" } on the same port.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { AgentctlError, type ErrorCode, isErrorCode } from "../errors.js";
+import { AgentctlError, type ErrorBody, type ErrorCode, errorBody, isErrorCode } from "../errors.js";
 
-/** The body of every error answer of the control and admin APIs. */
-export interface ErrorBody {
-  error: string;
-  code: ErrorCode;
-  hint?: string;
-}
-
-/** The body of an error answer with this code and message. */
-export function errorBody(code: ErrorCode, message: string, hint?: string): ErrorBody {
-  return hint === undefined ? { error: message, code } : { error: message, code, hint };
-}
+export { type ErrorBody, errorBody } from "../errors.js";
 
 /** The error answer for a thrown value: its code when agentctl raised it, E_INTERNAL otherwise. */
 export function errorBodyOf(error: unknown): ErrorBody {
