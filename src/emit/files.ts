@@ -65,8 +65,3 @@ export function exposedServices(project: ResolvedProject): ResolvedService[] {
   if (routed.length > 0) return routed;
   return project.services.filter((service) => service.template === "gateway" || service.name === "gateway");
 }
-
-/** Sorted copy of a record, for stable key order regardless of how it was built. */
-export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}

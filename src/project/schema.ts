@@ -239,8 +239,6 @@ export type ProjectFile = z.output<typeof projectSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 /** One backing resource entry. */
 export type ResourceConfig = z.output<typeof resourceSchema>;
-/** Router settings. */
-export type RouterConfig = z.output<typeof routerSchema>;
 /** Per-target deploy settings. */
 export type TargetsConfig = z.output<typeof targetsSchema>;
 /** A health or readiness probe as written. */

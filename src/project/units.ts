@@ -42,11 +42,3 @@ export function parseCpu(value: string | number): number {
   if (text.endsWith("m")) return Number(text.slice(0, -1));
   return Math.round(Number(text) * 1000);
 }
-
-/** Formats milliseconds the way agentctl.yaml writes them: 1500 → `1.5s`, 250 → `250ms`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
-  if (ms < 3_600_000) return `${Number((ms / 60_000).toFixed(1))}m`;
-  return `${Number((ms / 3_600_000).toFixed(1))}h`;
-}
